@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './reader.js';
+export * from './writer.js';
+export * from './schema.js';
+export * from './framing.js';

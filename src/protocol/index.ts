@@ -1,0 +1,3 @@
+export * from './codec/index.js';
+export * from './generated/index.js';
+export * from './frames.js';
