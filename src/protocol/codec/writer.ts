@@ -1,4 +1,4 @@
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 
 const TWO_32 = 4294967296;
 
