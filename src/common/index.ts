@@ -1,1 +1,2 @@
 export * from './assert.js';
+export * from './crc32c.js';
