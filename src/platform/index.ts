@@ -1,0 +1,2 @@
+export { NodeFileSystem } from './node-file-system.js';
+export { SystemClock, SystemScheduler } from './system-clock.js';

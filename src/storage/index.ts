@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './log-config.js';
+export * from './file-names.js';
+export * from './checkpoints.js';
+export { LeaderEpochCache } from './leader-epoch-cache.js';
+export type { EpochEndOffset } from './leader-epoch-cache.js';
+export { OffsetIndex, TimeIndex } from './sparse-index.js';
+export type { OffsetPosition, TimestampOffset } from './sparse-index.js';
+export { TransactionIndex } from './transaction-index.js';
+export type { AbortedTxn } from './transaction-index.js';
+export { LogSegment, SegmentFile } from './log-segment.js';
+export type { FileSlice, BatchLocation, AppendedBatch } from './log-segment.js';
+export * from './log.js';

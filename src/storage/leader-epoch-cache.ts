@@ -1,0 +1,102 @@
+import type { FileSystem } from '../common/index.js';
+import { readLeaderEpochCheckpoint, writeLeaderEpochCheckpoint } from './checkpoints.js';
+import type { EpochEntry } from './checkpoints.js';
+
+export interface EpochEndOffset {
+  readonly leaderEpoch: number;
+  /** -1 when the epoch is unknown (UNDEFINED_EPOCH_OFFSET) */
+  readonly endOffset: number;
+}
+
+/**
+ * Leader epoch → start offset, for OffsetForLeaderEpoch and follower truncation. Written through
+ * to `leader-epoch-checkpoint` on every change (changes are rare: one per leader election).
+ * Invariant: epochs and start offsets strictly increase.
+ */
+export class LeaderEpochCache {
+  private entries: EpochEntry[];
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly path: string,
+  ) {
+    this.entries = readLeaderEpochCheckpoint(fs, path);
+  }
+
+  all(): readonly EpochEntry[] {
+    return this.entries;
+  }
+
+  latestEpoch(): number | undefined {
+    return this.entries.at(-1)?.epoch;
+  }
+
+  /**
+   * Records that `epoch` starts at `startOffset`. Stale epochs are ignored; entries starting at or
+   * after `startOffset` are superseded (they came from a leader whose writes were truncated).
+   */
+  assign(epoch: number, startOffset: number): void {
+    const last = this.entries.at(-1);
+    if (last !== undefined && epoch <= last.epoch) return;
+    this.entries = this.entries.filter((e) => e.startOffset < startOffset);
+    this.entries.push({ epoch, startOffset });
+    this.flush();
+  }
+
+  /** For OffsetForLeaderEpoch: the end offset of `epoch` (start of the next larger epoch, or logEndOffset). */
+  endOffsetFor(epoch: number, logEndOffset: number): EpochEndOffset {
+    const latest = this.entries.at(-1);
+    if (latest === undefined) return { leaderEpoch: -1, endOffset: -1 };
+    if (epoch === latest.epoch) return { leaderEpoch: epoch, endOffset: logEndOffset };
+    let floor: EpochEntry | undefined;
+    for (const e of this.entries) {
+      if (e.epoch > epoch) {
+        if (floor === undefined) return { leaderEpoch: -1, endOffset: -1 };
+        return { leaderEpoch: floor.epoch, endOffset: e.startOffset };
+      }
+      floor = e;
+    }
+    return { leaderEpoch: latest.epoch, endOffset: logEndOffset };
+  }
+
+  /** The epoch of the leader that wrote `offset`, if known. */
+  epochForOffset(offset: number): number | undefined {
+    let found: number | undefined;
+    for (const e of this.entries) {
+      if (e.startOffset > offset) break;
+      found = e.epoch;
+    }
+    return found;
+  }
+
+  /** Drops entries starting at or after `endOffset` (log truncated to it). */
+  truncateFromEnd(endOffset: number): void {
+    const keep = this.entries.filter((e) => e.startOffset < endOffset);
+    if (keep.length === this.entries.length) return;
+    this.entries = keep;
+    this.flush();
+  }
+
+  /** Log start moved to `startOffset`: earlier entries collapse into one starting there. */
+  truncateFromStart(startOffset: number): void {
+    let i = 0;
+    while (i + 1 < this.entries.length && this.entries[i + 1]!.startOffset <= startOffset) i++;
+    const first = this.entries[i];
+    if (first === undefined) return;
+    const next = this.entries.slice(i + 1);
+    const moved = first.startOffset < startOffset ? { epoch: first.epoch, startOffset } : first;
+    const updated = [moved, ...next];
+    if (i === 0 && moved === first) return;
+    this.entries = updated;
+    this.flush();
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.flush();
+  }
+
+  private flush(): void {
+    writeLeaderEpochCheckpoint(this.fs, this.path, this.entries);
+  }
+}

@@ -1,0 +1,483 @@
+import { assert } from '../common/index.js';
+import type { FileSystem } from '../common/index.js';
+import {
+  HEADER_SIZE,
+  baseOffsetAt,
+  batchProblemAt,
+  batchSizeAt,
+  lastOffsetAt,
+  maxTimestampAt,
+} from './batch-header.js';
+import {
+  DELETED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
+  segmentFile,
+} from './file-names.js';
+import { OffsetIndex, TimeIndex } from './sparse-index.js';
+import type { TimestampOffset } from './sparse-index.js';
+import { TransactionIndex } from './transaction-index.js';
+
+/** Reads of this size amortise syscalls when scanning batch headers. */
+const HEADER_SCAN_CHUNK = 16 * 1024;
+/** Recovery validates whole batches; bigger chunks mean fewer reads of a large tail. */
+const RECOVERY_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * A log file opened on demand: holds the descriptor that FileSlices point at. The descriptor is
+ * closed only when the segment is finally deleted (after file.delete.delay.ms), so a slice handed
+ * to the network stays readable; reads after close fail loudly instead of hitting a reused fd.
+ */
+export class SegmentFile {
+  private fdValue = -1;
+  private closed = false;
+
+  constructor(
+    private readonly fs: FileSystem,
+    public path: string,
+  ) {}
+
+  get fd(): number {
+    assert(!this.closed, `segment file ${this.path} is closed`);
+    if (this.fdValue < 0) this.fdValue = this.fs.open(this.path, 'readWrite');
+    return this.fdValue;
+  }
+
+  get isOpen(): boolean {
+    return this.fdValue >= 0;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  create(): void {
+    this.fdValue = this.fs.open(this.path, 'create');
+  }
+
+  read(buf: Buffer, offset: number, length: number, position: number): number {
+    return this.fs.read(this.fd, buf, offset, length, position);
+  }
+
+  readAsync(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.fs.readAsync(this.fd, buf, offset, length, position);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fdValue >= 0) this.fs.close(this.fdValue);
+    this.fdValue = -1;
+  }
+}
+
+/** A byte range of a segment file holding whole batches; what a fetch sends. */
+export interface FileSlice {
+  readonly file: SegmentFile;
+  readonly position: number;
+  readonly size: number;
+}
+
+/** Where a batch sits in a segment. */
+export interface BatchLocation {
+  readonly position: number;
+  readonly size: number;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+}
+
+/** Metadata of one batch in an append, computed by validation. */
+export interface AppendedBatch {
+  /** position of the batch within the appended buffer */
+  readonly at: number;
+  readonly size: number;
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+}
+
+export interface SegmentSettings {
+  readonly indexIntervalBytes: number;
+  readonly maxIndexBytes: number;
+}
+
+export interface RecoveryResult {
+  /** bytes removed from the end because they were not valid batches */
+  readonly truncatedBytes: number;
+  readonly problem: string | undefined;
+}
+
+/**
+ * One segment: `<base>.log` plus its offset, time and transaction indexes. Single-threaded owner
+ * is the Log; all positions are byte offsets in the .log file.
+ *
+ * Invariants: the .log holds whole v2 batches back to back from position 0 to `size`
+ * (recovery restores this after a crash); index entries point at batch starts and increase.
+ */
+export class LogSegment {
+  readonly file: SegmentFile;
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  readonly txnIndex: TransactionIndex;
+  private sizeValue = -1;
+  private bytesSinceLastIndexEntry = 0;
+  private maxTimestampValue: TimestampOffset | undefined;
+  /** Max timestamp of the first batch: segment.ms counts from it (Kafka's rollingBasedTimestamp). */
+  rollingBasedTimestamp: number | undefined;
+  /** The log end offset of this segment when known (active segment), to avoid rescanning. */
+  private nextOffsetValue: number | undefined;
+
+  private constructor(
+    private readonly fs: FileSystem,
+    readonly dir: string,
+    readonly baseOffset: number,
+    private readonly settings: SegmentSettings,
+    readonly createdMs: number,
+    /** segment.jitter.ms drawn for this segment */
+    readonly rollJitterMs: number,
+    suffix: string,
+  ) {
+    this.file = new SegmentFile(fs, segmentFile(dir, baseOffset, LOG_SUFFIX + suffix));
+    this.offsetIndex = new OffsetIndex(fs, segmentFile(dir, baseOffset, INDEX_SUFFIX + suffix), baseOffset, settings.maxIndexBytes);
+    this.timeIndex = new TimeIndex(fs, segmentFile(dir, baseOffset, TIME_INDEX_SUFFIX + suffix), baseOffset, settings.maxIndexBytes);
+    this.txnIndex = new TransactionIndex(fs, segmentFile(dir, baseOffset, TXN_INDEX_SUFFIX + suffix));
+  }
+
+  /** A new, empty segment (files created now). `suffix` is '' or '.cleaned'. */
+  static create(
+    fs: FileSystem,
+    dir: string,
+    baseOffset: number,
+    settings: SegmentSettings,
+    nowMs: number,
+    rollJitterMs: number,
+    suffix = '',
+  ): LogSegment {
+    const s = new LogSegment(fs, dir, baseOffset, settings, nowMs, rollJitterMs, suffix);
+    s.file.create();
+    if (suffix === '') s.fs.truncate(s.file.fd, 0);
+    s.sizeValue = 0;
+    s.offsetIndex.initEmpty();
+    s.timeIndex.initEmpty();
+    s.txnIndex.initEmpty();
+    s.nextOffsetValue = baseOffset;
+    // Index files exist from the start, as Kafka's do, so the directory looks like Kafka's.
+    s.offsetIndex.flush();
+    s.timeIndex.flush();
+    return s;
+  }
+
+  /** An existing segment; nothing is read until needed. */
+  static open(fs: FileSystem, dir: string, baseOffset: number, settings: SegmentSettings, nowMs: number, suffix = ''): LogSegment {
+    return new LogSegment(fs, dir, baseOffset, settings, nowMs, 0, suffix);
+  }
+
+  get size(): number {
+    if (this.sizeValue < 0) this.sizeValue = this.fs.fileSize(this.file.fd);
+    return this.sizeValue;
+  }
+
+  /** Loads both indexes if not yet loaded; a failed sanity check rebuilds them from the log. */
+  ensureIndexes(): void {
+    if (this.offsetIndex.isLoaded && this.timeIndex.isLoaded) return;
+    const size = this.size;
+    const p1 = this.offsetIndex.load(size);
+    const p2 = this.timeIndex.load(size);
+    if (p1 !== undefined || p2 !== undefined) this.rebuildIndexes();
+  }
+
+  /** Reads batch locations from `startPosition` until `endPosition` (exclusive), by header only. */
+  *batchesFrom(startPosition: number, endPosition = this.size): Generator<BatchLocation> {
+    const chunk = Buffer.allocUnsafe(HEADER_SCAN_CHUNK);
+    let chunkStart = 0;
+    let chunkLen = 0;
+    let pos = startPosition;
+    while (pos < endPosition) {
+      let rel = pos - chunkStart;
+      if (rel < 0 || rel + HEADER_SIZE > chunkLen) {
+        chunkStart = pos;
+        chunkLen = this.file.read(chunk, 0, Math.min(chunk.length, endPosition - pos), pos);
+        rel = 0;
+        if (chunkLen < HEADER_SIZE) return;
+      }
+      const size = batchSizeAt(chunk, rel);
+      if (size < HEADER_SIZE || pos + size > endPosition) return;
+      yield {
+        position: pos,
+        size,
+        baseOffset: baseOffsetAt(chunk, rel),
+        lastOffset: lastOffsetAt(chunk, rel),
+        maxTimestamp: maxTimestampAt(chunk, rel),
+      };
+      pos += size;
+    }
+  }
+
+  /** The first batch whose last offset is >= offset, searching from the index. */
+  translateOffset(offset: number, startingPosition = 0): BatchLocation | undefined {
+    this.ensureIndexes();
+    const start = Math.max(startingPosition, this.offsetIndex.lookup(offset).position);
+    for (const b of this.batchesFrom(start)) {
+      if (b.lastOffset >= offset) return b;
+    }
+    return undefined;
+  }
+
+  /** The end of the last whole batch that ends at or before `limit`, scanning from `from` (a batch start). */
+  lastBatchBoundary(from: number, limit: number): number {
+    this.ensureIndexes();
+    const hint = this.offsetIndex.lookupByPosition(limit).position;
+    let boundary = from;
+    for (const b of this.batchesFrom(Math.max(from, hint))) {
+      if (b.position + b.size > limit) break;
+      boundary = b.position + b.size;
+    }
+    return boundary;
+  }
+
+  /**
+   * Whole batches starting at the batch that contains `startOffset`, at most `maxSize` bytes
+   * (but the first batch whole if `minOneMessage`), ending before `maxPosition`.
+   */
+  read(startOffset: number, maxSize: number, maxPosition: number, minOneMessage: boolean): FileSlice | undefined {
+    const first = this.translateOffset(startOffset);
+    if (first === undefined || first.position >= maxPosition) return undefined;
+    const limit = Math.min(maxPosition, first.position + (minOneMessage ? Math.max(maxSize, first.size) : maxSize));
+    const end = limit >= maxPosition ? maxPosition : this.lastBatchBoundary(first.position, limit);
+    return { file: this.file, position: first.position, size: Math.max(0, end - first.position) };
+  }
+
+  /** Appends batches already validated and given offsets; `buf` holds them back to back. */
+  append(buf: Buffer, batches: readonly AppendedBatch[]): void {
+    if (batches.length === 0) return;
+    this.ensureIndexes();
+    const position = this.size;
+    this.fs.write(this.file.fd, buf, 0, buf.length, position);
+    this.sizeValue = position + buf.length;
+    for (const b of batches) this.indexBatch(position + b.at, b.size, b.lastOffset, b.maxTimestamp);
+  }
+
+  /** Index bookkeeping for one batch at `position` (shared by append, recovery and rebuild). */
+  private indexBatch(position: number, size: number, lastOffset: number, maxTimestamp: number): void {
+    if (this.rollingBasedTimestamp === undefined) this.rollingBasedTimestamp = maxTimestamp;
+    const max = this.maxTimestampSoFar();
+    if (max === undefined || maxTimestamp > max.timestamp) this.maxTimestampValue = { timestamp: maxTimestamp, offset: lastOffset };
+    if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes) {
+      if (!this.offsetIndex.isFull()) this.offsetIndex.append(lastOffset, position);
+      const m = this.maxTimestampValue;
+      if (m !== undefined) this.timeIndex.maybeAppend(m.timestamp, m.offset);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+    this.nextOffsetValue = lastOffset + 1;
+  }
+
+  /** The largest batch max timestamp and the last offset of that batch, if any batch exists. */
+  maxTimestampSoFar(): TimestampOffset | undefined {
+    if (this.maxTimestampValue === undefined && this.size > 0) {
+      this.ensureIndexes();
+      const last = this.timeIndex.lastEntry();
+      if (last !== undefined) this.maxTimestampValue = last;
+    }
+    return this.maxTimestampValue;
+  }
+
+  /** Kafka's largestTimestamp: the max batch timestamp, or the file's mtime when none is known. */
+  largestTimestamp(): number {
+    const m = this.maxTimestampSoFar();
+    if (m !== undefined && m.timestamp >= 0) return m.timestamp;
+    return this.fs.stat(this.file.path)?.mtimeMs ?? 0;
+  }
+
+  /** Next offset after this segment's last batch (its base offset when empty). */
+  readNextOffset(): number {
+    if (this.nextOffsetValue !== undefined) return this.nextOffsetValue;
+    this.ensureIndexes();
+    const entry = this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER);
+    let next = this.baseOffset;
+    let bytesSince = 0;
+    for (const b of this.batchesFrom(entry.position)) {
+      next = b.lastOffset + 1;
+      bytesSince += b.size;
+      const max = this.maxTimestampSoFar();
+      if (max === undefined || b.maxTimestamp > max.timestamp) this.maxTimestampValue = { timestamp: b.maxTimestamp, offset: b.lastOffset };
+    }
+    if (next === this.baseOffset && entry.position > 0) next = entry.offset + 1;
+    this.nextOffsetValue = next;
+    this.bytesSinceLastIndexEntry = bytesSince;
+    return next;
+  }
+
+  /** Rebuilds both indexes from batch headers (no CRC check). */
+  rebuildIndexes(): void {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.maxTimestampValue = undefined;
+    this.rollingBasedTimestamp = undefined;
+    this.bytesSinceLastIndexEntry = 0;
+    this.nextOffsetValue = this.baseOffset;
+    for (const b of this.batchesFrom(0)) this.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp);
+  }
+
+  /**
+   * Validates every batch (structure and CRC) from the start, truncates the file after the last
+   * valid one and rebuilds the indexes. Batches must also have increasing offsets.
+   */
+  recover(): RecoveryResult {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.maxTimestampValue = undefined;
+    this.rollingBasedTimestamp = undefined;
+    this.bytesSinceLastIndexEntry = 0;
+    this.nextOffsetValue = this.baseOffset;
+    const fileSize = this.fs.fileSize(this.file.fd);
+    let chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, Math.max(fileSize, HEADER_SIZE)));
+    let chunkStart = 0;
+    let chunkLen = 0;
+    let pos = 0;
+    let problem: string | undefined;
+    let expectedMin = this.baseOffset;
+    while (pos < fileSize) {
+      let rel = pos - chunkStart;
+      if (rel + HEADER_SIZE > chunkLen) {
+        chunkStart = pos;
+        chunkLen = this.file.read(chunk, 0, Math.min(chunk.length, fileSize - pos), pos);
+        rel = 0;
+      }
+      if (chunkLen - rel >= HEADER_SIZE) {
+        const size = batchSizeAt(chunk, rel);
+        if (size >= HEADER_SIZE && size <= fileSize - pos && rel + size > chunkLen) {
+          // The batch runs past the chunk: read it whole (growing the buffer for huge batches).
+          if (size > chunk.length) chunk = Buffer.allocUnsafe(size);
+          chunkStart = pos;
+          chunkLen = this.file.read(chunk, 0, Math.min(chunk.length, fileSize - pos), pos);
+          rel = 0;
+        }
+      }
+      problem = batchProblemAt(chunk, rel, chunkLen, true);
+      if (problem === undefined && baseOffsetAt(chunk, rel) < expectedMin) {
+        problem = `base offset ${baseOffsetAt(chunk, rel)} is below ${expectedMin}`;
+      }
+      if (problem !== undefined) break;
+      const size = batchSizeAt(chunk, rel);
+      const lastOffset = lastOffsetAt(chunk, rel);
+      this.indexBatch(pos, size, lastOffset, maxTimestampAt(chunk, rel));
+      expectedMin = lastOffset + 1;
+      pos += size;
+    }
+    const truncatedBytes = fileSize - pos;
+    if (truncatedBytes > 0) this.fs.truncate(this.file.fd, pos);
+    this.sizeValue = pos;
+    return { truncatedBytes, problem };
+  }
+
+  /** Removes every batch whose last offset is >= offset... precisely, from the batch containing `offset`. */
+  truncateTo(offset: number): number {
+    const b = this.translateOffset(offset);
+    if (b === undefined) return 0;
+    const cut = b.position;
+    const removed = this.size - cut;
+    this.fs.truncate(this.file.fd, cut);
+    this.sizeValue = cut;
+    this.offsetIndex.truncateToPosition(cut);
+    this.timeIndex.truncateTo(offset);
+    this.txnIndex.truncateTo(offset);
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
+    // Rescan what is left of the tail to restore max timestamp and index spacing.
+    this.maxTimestampValue = this.timeIndex.lastEntry();
+    this.nextOffsetValue = undefined;
+    if (cut === 0) {
+      this.rollingBasedTimestamp = undefined;
+      this.maxTimestampValue = undefined;
+      this.nextOffsetValue = this.baseOffset;
+    } else {
+      this.readNextOffset();
+    }
+    return removed;
+  }
+
+  /** Finds the first batch with max timestamp >= target, starting at `startingOffset`. */
+  findBatchByTimestamp(target: number, startingOffset: number): BatchLocation | undefined {
+    this.ensureIndexes();
+    const ts = this.timeIndex.lookup(target);
+    const from = Math.max(ts.offset, startingOffset);
+    const start = this.offsetIndex.lookup(from).position;
+    for (const b of this.batchesFrom(start)) {
+      if (b.lastOffset >= startingOffset && b.maxTimestamp >= target) return b;
+    }
+    return undefined;
+  }
+
+  /** Kafka's onBecomeInactiveSegment: record the final max timestamp and persist the indexes. */
+  onBecomeInactive(): void {
+    const m = this.maxTimestampSoFar();
+    if (m !== undefined) this.timeIndex.maybeAppend(m.timestamp, m.offset, true);
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
+  }
+
+  /** fdatasync of the log file; index files are written and synced too when `withIndexes`. */
+  async flush(withIndexes: boolean): Promise<void> {
+    if (withIndexes) {
+      this.offsetIndex.sync();
+      this.timeIndex.sync();
+      this.txnIndex.sync();
+    }
+    await this.fs.fdatasync(this.file.fd);
+  }
+
+  flushIndexFiles(): void {
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
+  }
+
+  /** Renames every file of this segment, e.g. to add `.deleted` or drop `.swap`. */
+  renameAll(fromSuffix: string, toSuffix: string): void {
+    const pairs: Array<[{ path: string }, string]> = [
+      [this.file, LOG_SUFFIX],
+      [this.offsetIndex, INDEX_SUFFIX],
+      [this.timeIndex, TIME_INDEX_SUFFIX],
+      [this.txnIndex, TXN_INDEX_SUFFIX],
+    ];
+    for (const [holder, kind] of pairs) {
+      const from = segmentFile(this.dir, this.baseOffset, kind + fromSuffix);
+      const to = segmentFile(this.dir, this.baseOffset, kind + toSuffix);
+      assert(holder.path === from, `segment file ${holder.path} expected to be ${from}`);
+      if (this.fs.stat(from) !== undefined) this.fs.rename(from, to);
+      holder.path = to;
+    }
+  }
+
+  /** Step one of asynchronous deletion: rename to `.deleted` (the fd stays open for in-flight reads). */
+  markDeleted(): void {
+    this.flushIndexFiles();
+    this.renameAll('', DELETED_SUFFIX);
+  }
+
+  /** Closes the descriptor and removes the files. */
+  deleteFiles(): void {
+    this.file.close();
+    for (const p of [this.file.path, this.offsetIndex.path, this.timeIndex.path, this.txnIndex.path]) {
+      if (this.fs.stat(p) !== undefined) this.fs.unlink(p);
+    }
+  }
+
+  close(): void {
+    this.onBecomeInactiveSafe();
+    this.file.close();
+  }
+
+  private onBecomeInactiveSafe(): void {
+    if (this.file.isClosed) return;
+    if (this.offsetIndex.isLoaded) this.offsetIndex.flush();
+    if (this.timeIndex.isLoaded) this.timeIndex.flush();
+  }
+
+  /** Marks this segment as the log's active one: its next offset is tracked by appends. */
+  get hasKnownEnd(): boolean {
+    return this.nextOffsetValue !== undefined;
+  }
+}

@@ -1,0 +1,965 @@
+import { AssertionError, assert } from '../common/index.js';
+import type { Clock, FileSystem } from '../common/index.js';
+import { join } from 'node:path';
+import {
+  HEADER_SIZE,
+  TIMESTAMP_TYPE_MASK,
+  ATTRIBUTES_OFFSET,
+  attributesAt,
+  baseOffsetAt,
+  batchProblemAt,
+  batchSizeAt,
+  lastOffsetDeltaAt,
+  lastOffsetAt,
+  leaderEpochAt,
+  maxTimestampAt,
+  recordsCountAt,
+  setBaseOffsetAt,
+  setLeaderEpochAt,
+  updateCrcAt,
+  writeInt64At,
+  MAX_TIMESTAMP_OFFSET,
+} from './batch-header.js';
+import { StorageError } from './errors.js';
+import type { StorageLogger } from './errors.js';
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  LEADER_EPOCH_CHECKPOINT,
+  LOG_SUFFIX,
+  PARTITION_METADATA,
+  SNAPSHOT_SUFFIX,
+  SWAP_SUFFIX,
+  offsetFromFileName,
+  segmentFile,
+} from './file-names.js';
+import type { TopicPartition } from './file-names.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { isDeleteEnabled } from './log-config.js';
+import type { LogConfig } from './log-config.js';
+import { LogSegment } from './log-segment.js';
+import type { AppendedBatch, FileSlice, SegmentSettings } from './log-segment.js';
+import type { AbortedTxn } from './transaction-index.js';
+import { readPartitionMetadata, writePartitionMetadata } from './checkpoints.js';
+import { findRecordByTimestamp, findRecordWithMaxTimestamp } from './record-scan.js';
+
+/** ListOffsets special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+export const LATEST_TIERED_TIMESTAMP = -5;
+
+export interface LogAppendInfo {
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** -1 unless message.timestamp.type=LogAppendTime */
+  readonly logAppendTime: number;
+  readonly maxTimestamp: number;
+  readonly recordCount: number;
+  readonly validBytes: number;
+  readonly logStartOffset: number;
+  /** Resolves once the flush policy's fdatasync covering this append is done; null when none is due. */
+  readonly durable: Promise<void> | null;
+}
+
+export interface FetchDataInfo {
+  readonly fetchOffset: number;
+  /** Whole batches from one segment; undefined when there is nothing to return. */
+  readonly slice: FileSlice | undefined;
+}
+
+export interface TimestampAndOffset {
+  readonly timestamp: number;
+  readonly offset: number;
+  readonly leaderEpoch: number | undefined;
+}
+
+/**
+ * Optional observer for the producer-state manager (idempotence and transactions are built on
+ * storage, not inside it): it sees every appended batch, truncations, and is asked for a
+ * snapshot at each segment roll, stored as `<offset>.snapshot` like Kafka's.
+ */
+export interface ProducerStateHooks {
+  onAppend?(buf: Buffer, batches: readonly AppendedBatch[]): void;
+  onTruncate?(logEndOffset: number): void;
+  onLogStartOffset?(logStartOffset: number): void;
+  /** Snapshot bytes of the state as of `offset` (called on roll and on clean shutdown). */
+  takeSnapshot?(offset: number): Buffer | undefined;
+}
+
+export interface LogParams {
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly dir: string;
+  readonly topicPartition: TopicPartition;
+  readonly config: LogConfig;
+  readonly logger: StorageLogger;
+  /** From recovery-point-offset-checkpoint; 0 when unknown. */
+  readonly recoveryPoint: number;
+  /** From log-start-offset-checkpoint; 0 when unknown. */
+  readonly logStartOffset: number;
+  /** From replication-offset-checkpoint; 0 when unknown. */
+  readonly highWatermark?: number;
+  /** True when the log dir was shut down cleanly: no CRC recovery needed. */
+  readonly cleanShutdown: boolean;
+  /** Topic id for partition.metadata (22-char base64url), if known. */
+  readonly topicId?: string;
+  /** Uniform in [0, 1): draws segment.jitter.ms. */
+  readonly random?: () => number;
+  /** Called once when an I/O error takes this log offline. */
+  readonly onIoError?: (log: Log, err: unknown) => void;
+  readonly producerStateHooks?: ProducerStateHooks;
+}
+
+interface PendingDelete {
+  readonly segment: LogSegment;
+  readonly dueMs: number;
+}
+
+/** Bounds the per-append list of batches (a produce request is at most max.message.bytes per batch anyway). */
+const MAX_BATCHES_PER_APPEND = 100_000;
+
+/**
+ * One partition's log: the segments in offset order plus the offsets that describe it.
+ *
+ * Invariants: segments are sorted and non-overlapping, the last one is active (appends go there);
+ * logStartOffset <= highWatermark <= logEndOffset; recoveryPoint <= logEndOffset and every byte
+ * below it has been fdatasync'ed. Once offline (an I/O error) every call throws
+ * KAFKA_STORAGE_ERROR and nothing is written again until the log dir is reopened.
+ */
+export class Log {
+  readonly topicPartition: TopicPartition;
+  readonly dir: string;
+  config: LogConfig;
+  private readonly fs: FileSystem;
+  private readonly clock: Clock;
+  private readonly logger: StorageLogger;
+  private readonly random: () => number;
+  private readonly hooks: ProducerStateHooks;
+  private readonly onIoError: (log: Log, err: unknown) => void;
+  readonly leaderEpochCache: LeaderEpochCache;
+  private segmentList: LogSegment[] = [];
+  private logEndOffsetValue = 0;
+  private logStartOffsetValue = 0;
+  private highWatermarkValue = 0;
+  private recoveryPointValue = 0;
+  private lastFlushMs: number;
+  private offlineError: unknown = undefined;
+  private readonly pendingDeletes: PendingDelete[] = [];
+  private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
+  topicId: string | undefined;
+
+  private constructor(p: LogParams) {
+    this.topicPartition = p.topicPartition;
+    this.dir = p.dir;
+    this.config = p.config;
+    this.fs = p.fs;
+    this.clock = p.clock;
+    this.logger = p.logger;
+    this.random = p.random ?? (() => 0);
+    this.hooks = p.producerStateHooks ?? {};
+    this.onIoError = p.onIoError ?? (() => {});
+    this.lastFlushMs = p.clock.monotonicMs();
+    this.fs.mkdir(p.dir);
+    this.leaderEpochCache = new LeaderEpochCache(p.fs, join(p.dir, LEADER_EPOCH_CHECKPOINT));
+    this.topicId = p.topicId;
+  }
+
+  /** Opens (creating if needed) and recovers the log in `params.dir`. */
+  static open(params: LogParams): Log {
+    const log = new Log(params);
+    log.load(params);
+    return log;
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  get logEndOffset(): number {
+    return this.logEndOffsetValue;
+  }
+  get logStartOffset(): number {
+    return this.logStartOffsetValue;
+  }
+  get highWatermark(): number {
+    return this.highWatermarkValue;
+  }
+  get recoveryPoint(): number {
+    return this.recoveryPointValue;
+  }
+  get isOffline(): boolean {
+    return this.offlineError !== undefined;
+  }
+  get segments(): readonly LogSegment[] {
+    return this.segmentList;
+  }
+  get activeSegment(): LogSegment {
+    const s = this.segmentList.at(-1);
+    assert(s !== undefined, 'a log always has an active segment');
+    return s;
+  }
+  /** Total bytes of all segments. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.segmentList) n += s.size;
+    return n;
+  }
+  get unflushedMessages(): number {
+    return this.logEndOffsetValue - this.recoveryPointValue;
+  }
+
+  private get segmentSettings(): SegmentSettings {
+    return { indexIntervalBytes: this.config.indexIntervalBytes, maxIndexBytes: this.config.segmentIndexBytes };
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+  }
+
+  /** Moves the high watermark (replication decides it), clamped to [logStartOffset, logEndOffset]. */
+  updateHighWatermark(offset: number): number {
+    this.highWatermarkValue = Math.min(this.logEndOffsetValue, Math.max(this.logStartOffsetValue, offset));
+    return this.highWatermarkValue;
+  }
+
+  // ---- errors --------------------------------------------------------------------------------
+
+  private checkOnline(): void {
+    if (this.offlineError !== undefined) {
+      throw new StorageError('KAFKA_STORAGE_ERROR', `log ${this.name} is offline`, { cause: this.offlineError });
+    }
+  }
+
+  get name(): string {
+    return `${this.topicPartition.topic}-${this.topicPartition.partition}`;
+  }
+
+  /** Runs file I/O: an unexpected failure takes the log offline and surfaces as KAFKA_STORAGE_ERROR. */
+  private io<T>(what: string, fn: () => T): T {
+    this.checkOnline();
+    try {
+      return fn();
+    } catch (err) {
+      throw this.fail(what, err);
+    }
+  }
+
+  private fail(what: string, err: unknown): unknown {
+    if (err instanceof StorageError || err instanceof AssertionError) return err;
+    if (this.offlineError === undefined) {
+      this.offlineError = err;
+      this.logger.error(`log ${this.name} goes offline: ${what} failed`, { dir: this.dir, error: String(err) });
+      this.onIoError(this, err);
+    }
+    return new StorageError('KAFKA_STORAGE_ERROR', `${what} failed for ${this.name}: ${String(err)}`, { cause: err });
+  }
+
+  /** Takes the log offline from outside (its log dir failed). */
+  markOffline(err: unknown): void {
+    if (this.offlineError === undefined) this.offlineError = err;
+  }
+
+  // ---- loading and recovery ------------------------------------------------------------------
+
+  private load(p: LogParams): void {
+    const now = this.clock.nowMs();
+    const names = this.fs.readdir(this.dir);
+    this.completeInterruptedOperations(names);
+    const bases: number[] = [];
+    for (const name of this.fs.readdir(this.dir)) {
+      if (!name.endsWith(LOG_SUFFIX)) continue;
+      const base = offsetFromFileName(name);
+      if (base !== undefined) bases.push(base);
+    }
+    bases.sort((a, b) => a - b);
+    this.segmentList = bases.map((b) => LogSegment.open(this.fs, this.dir, b, this.segmentSettings, now));
+    if (this.segmentList.length === 0) {
+      const start = Math.max(0, p.logStartOffset);
+      this.segmentList.push(this.newSegment(start));
+      this.recoveryPointValue = start;
+    }
+    const first = this.segmentList[0]!;
+    this.recoveryPointValue = Math.max(p.recoveryPoint, first.baseOffset);
+    if (!p.cleanShutdown) this.recover();
+    this.logEndOffsetValue = this.activeSegment.readNextOffset();
+    this.recoveryPointValue = Math.min(this.recoveryPointValue, this.logEndOffsetValue);
+    if (!p.cleanShutdown) this.recoveryPointValue = this.logEndOffsetValue;
+    this.logStartOffsetValue = Math.min(this.logEndOffsetValue, Math.max(p.logStartOffset, first.baseOffset));
+    this.highWatermarkValue = Math.min(this.logEndOffsetValue, Math.max(this.logStartOffsetValue, p.highWatermark ?? 0));
+    this.leaderEpochCache.truncateFromEnd(this.logEndOffsetValue);
+    this.leaderEpochCache.truncateFromStart(this.logStartOffsetValue);
+    this.deleteSnapshotsAfter(this.logEndOffsetValue);
+    const metaPath = join(this.dir, PARTITION_METADATA);
+    const storedId = readPartitionMetadata(this.fs, metaPath);
+    if (storedId === undefined && this.topicId !== undefined) writePartitionMetadata(this.fs, metaPath, this.topicId);
+    else if (storedId !== undefined) this.topicId = storedId;
+  }
+
+  /** Finishes what a crash interrupted: deletions, half-written cleaned segments and swaps. */
+  private completeInterruptedOperations(names: string[]): void {
+    for (const name of names) {
+      const path = join(this.dir, name);
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith('.tmp')) {
+        this.fs.unlink(path);
+      }
+    }
+    // A .swap log means the cleaner finished writing a replacement: the originals it covers are
+    // obsolete. Kafka's rule: segments whose base falls in the swap's offset range go away.
+    const swaps = names.filter((n) => n.endsWith(LOG_SUFFIX + SWAP_SUFFIX));
+    for (const name of swaps) {
+      const base = offsetFromFileName(name);
+      if (base === undefined) continue;
+      const swap = LogSegment.open(this.fs, this.dir, base, this.segmentSettings, 0, SWAP_SUFFIX);
+      const next = swap.size === 0 ? base : swap.readNextOffset();
+      swap.file.close();
+      for (const other of this.fs.readdir(this.dir)) {
+        if (!other.endsWith(LOG_SUFFIX)) continue;
+        const b = offsetFromFileName(other);
+        if (b === undefined || b < base || b >= Math.max(next, base + 1)) continue;
+        const victim = LogSegment.open(this.fs, this.dir, b, this.segmentSettings, 0);
+        victim.deleteFiles();
+      }
+      const fresh = LogSegment.open(this.fs, this.dir, base, this.segmentSettings, 0, SWAP_SUFFIX);
+      fresh.renameAll(SWAP_SUFFIX, '');
+      fresh.file.close();
+    }
+    for (const name of this.fs.readdir(this.dir)) {
+      if (name.endsWith(SWAP_SUFFIX)) this.fs.unlink(join(this.dir, name));
+    }
+  }
+
+  /**
+   * Validates every batch from the segment holding the recovery point to the end; the first
+   * invalid byte ends the log (later segments are deleted) and indexes are rebuilt.
+   */
+  private recover(): void {
+    const start = this.segmentIndexFor(this.recoveryPointValue);
+    for (let i = Math.max(0, start); i < this.segmentList.length; i++) {
+      const seg = this.segmentList[i]!;
+      const result = seg.recover();
+      if (result.truncatedBytes > 0) {
+        this.logger.warn(`log ${this.name}: truncated ${result.truncatedBytes} invalid bytes at the end of segment ${seg.baseOffset}`, {
+          reason: result.problem,
+        });
+        const dropped = this.segmentList.splice(i + 1);
+        for (const d of dropped) {
+          this.logger.warn(`log ${this.name}: deleting segment ${d.baseOffset} after a corrupt segment`);
+          d.deleteFiles();
+        }
+      }
+      // Recovered data must be durable before the recovery point can cover it.
+      this.fs.fdatasyncSync(seg.file.fd);
+      seg.offsetIndex.flush();
+      seg.timeIndex.flush();
+    }
+    // An empty segment in the middle (e.g. crash right after a roll) is harmless; an empty last one is the active segment.
+  }
+
+  private newSegment(baseOffset: number): LogSegment {
+    const jitter = this.config.segmentJitterMs > 0 ? Math.floor(this.random() * this.config.segmentJitterMs) : 0;
+    return LogSegment.create(this.fs, this.dir, baseOffset, this.segmentSettings, this.clock.nowMs(), jitter);
+  }
+
+  /** Index of the segment containing `offset` (the last with base <= offset), or -1. */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segmentList.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segmentList[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  // ---- append --------------------------------------------------------------------------------
+
+  /**
+   * Validates batches (structure, CRC, size) and returns their layout. Throws CORRUPT_MESSAGE,
+   * MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE.
+   */
+  private validate(buf: Buffer): AppendedBatch[] {
+    const batches: AppendedBatch[] = [];
+    if (buf.length > this.config.segmentBytes) {
+      throw new StorageError('RECORD_LIST_TOO_LARGE', `${buf.length} bytes exceed segment.bytes ${this.config.segmentBytes}`);
+    }
+    let pos = 0;
+    while (pos < buf.length) {
+      const problem = batchProblemAt(buf, pos, buf.length, true);
+      if (problem !== undefined) throw new StorageError('CORRUPT_MESSAGE', `invalid record batch at byte ${pos}: ${problem}`);
+      const size = batchSizeAt(buf, pos);
+      if (size > this.config.maxMessageBytes) {
+        throw new StorageError('MESSAGE_TOO_LARGE', `batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
+      }
+      const count = recordsCountAt(buf, pos);
+      if (count < 0 || count > lastOffsetDeltaAt(buf, pos) + 1) {
+        throw new StorageError('CORRUPT_MESSAGE', `record count ${count} does not fit last offset delta ${lastOffsetDeltaAt(buf, pos)}`);
+      }
+      batches.push({ at: pos, size, lastOffset: lastOffsetAt(buf, pos), maxTimestamp: maxTimestampAt(buf, pos) });
+      if (batches.length > MAX_BATCHES_PER_APPEND) throw new StorageError('RECORD_LIST_TOO_LARGE', 'too many batches in one append');
+      pos += size;
+    }
+    return batches;
+  }
+
+  /**
+   * Leader append: validates, assigns offsets by patching each batch's base offset (and leader
+   * epoch, and LogAppendTime if configured) in `buf`, then writes `buf` as is.
+   */
+  appendAsLeader(buf: Buffer, leaderEpoch: number): LogAppendInfo {
+    this.checkOnline();
+    const validated = this.validate(buf);
+    const firstOffset = this.logEndOffsetValue;
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? this.clock.nowMs() : -1;
+    let next = firstOffset;
+    const batches: AppendedBatch[] = [];
+    let records = 0;
+    for (const b of validated) {
+      setBaseOffsetAt(buf, b.at, next);
+      setLeaderEpochAt(buf, b.at, leaderEpoch);
+      let maxTimestamp = b.maxTimestamp;
+      if (logAppendTime >= 0) {
+        buf.writeInt16BE(attributesAt(buf, b.at) | TIMESTAMP_TYPE_MASK, b.at + ATTRIBUTES_OFFSET);
+        writeInt64At(buf, b.at + MAX_TIMESTAMP_OFFSET, logAppendTime);
+        updateCrcAt(buf, b.at);
+        maxTimestamp = logAppendTime;
+      }
+      const lastOffset = next + lastOffsetDeltaAt(buf, b.at);
+      batches.push({ at: b.at, size: b.size, lastOffset, maxTimestamp });
+      records += recordsCountAt(buf, b.at);
+      next = lastOffset + 1;
+    }
+    if (leaderEpoch >= 0) this.assignEpoch(leaderEpoch, firstOffset);
+    return this.appendValidated(buf, batches, firstOffset, records, logAppendTime);
+  }
+
+  /** Follower (or restore) append: offsets are already in the batches and must continue the log. */
+  appendAsFollower(buf: Buffer): LogAppendInfo {
+    this.checkOnline();
+    const batches = this.validate(buf);
+    const first = batches[0];
+    if (first === undefined) return this.emptyAppendInfo();
+    const firstOffset = baseOffsetAt(buf, first.at);
+    let expected = this.logEndOffsetValue;
+    let records = 0;
+    for (const b of batches) {
+      const base = baseOffsetAt(buf, b.at);
+      if (base < expected) {
+        throw new StorageError('OFFSET_OUT_OF_RANGE', `batch base offset ${base} is below the log end offset ${expected} of ${this.name}`);
+      }
+      const epoch = leaderEpochAt(buf, b.at);
+      if (epoch >= 0) this.assignEpoch(epoch, base);
+      records += recordsCountAt(buf, b.at);
+      expected = b.lastOffset + 1;
+    }
+    return this.appendValidated(buf, batches, firstOffset, records, -1);
+  }
+
+  private assignEpoch(epoch: number, startOffset: number): void {
+    const latest = this.leaderEpochCache.latestEpoch();
+    if (latest !== undefined && epoch <= latest) return;
+    this.io('leader epoch checkpoint', () => this.leaderEpochCache.assign(epoch, startOffset));
+  }
+
+  private emptyAppendInfo(): LogAppendInfo {
+    return {
+      firstOffset: this.logEndOffsetValue,
+      lastOffset: this.logEndOffsetValue - 1,
+      logAppendTime: -1,
+      maxTimestamp: -1,
+      recordCount: 0,
+      validBytes: 0,
+      logStartOffset: this.logStartOffsetValue,
+      durable: null,
+    };
+  }
+
+  private appendValidated(buf: Buffer, batches: AppendedBatch[], firstOffset: number, records: number, logAppendTime: number): LogAppendInfo {
+    const last = batches.at(-1);
+    if (last === undefined) return this.emptyAppendInfo();
+    let maxTimestamp = -1;
+    for (const b of batches) if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
+    // A follower's first batch may start past the log end (compaction gaps): the segment base is the batch's.
+    const segmentBase = Math.max(this.logEndOffsetValue, firstOffset);
+    this.io('append', () => {
+      this.maybeRoll(buf.length, maxTimestamp, firstOffset, last.lastOffset, segmentBase);
+      this.activeSegment.append(buf, batches);
+    });
+    this.logEndOffsetValue = last.lastOffset + 1;
+    this.hooks.onAppend?.(buf, batches);
+    let durable: Promise<void> | null = null;
+    if (this.unflushedMessages >= this.config.flushMessages) durable = this.flush();
+    return {
+      firstOffset,
+      lastOffset: last.lastOffset,
+      logAppendTime,
+      maxTimestamp,
+      recordCount: records,
+      validBytes: buf.length,
+      logStartOffset: this.logStartOffsetValue,
+      durable,
+    };
+  }
+
+  /** Kafka's shouldRoll: size, time (with jitter), full indexes, or relative offsets overflowing. */
+  private maybeRoll(bytes: number, maxTimestamp: number, firstOffset: number, lastOffset: number, newBase: number): void {
+    const seg = this.activeSegment;
+    const size = seg.size;
+    let reason: string | undefined;
+    if (size > 0 && size + bytes > this.config.segmentBytes) reason = 'segment.bytes';
+    else if (size > 0 && this.timeWaitedForRoll(seg, maxTimestamp) > this.config.segmentMs - seg.rollJitterMs) reason = 'segment.ms';
+    else if (seg.offsetIndex.isFull() || seg.timeIndex.isFull()) reason = 'index full';
+    else if (lastOffset - seg.baseOffset > 0x7fffffff || firstOffset < seg.baseOffset) reason = 'offset range';
+    if (reason !== undefined) this.roll(newBase);
+  }
+
+  private timeWaitedForRoll(seg: LogSegment, messageTimestamp: number): number {
+    const first = seg.rollingBasedTimestamp;
+    if (first !== undefined && first >= 0) return messageTimestamp - first;
+    return this.clock.nowMs() - seg.createdMs;
+  }
+
+  /** Closes the active segment and starts a new one at `baseOffset` (default: the log end offset). */
+  roll(baseOffset = this.logEndOffsetValue): LogSegment {
+    return this.io('roll', () => {
+      const old = this.activeSegment;
+      if (old.size === 0 && old.baseOffset === baseOffset) return old;
+      if (old.size === 0) {
+        // An empty active segment is replaced rather than kept (it would overlap the new one's range).
+        this.segmentList.pop();
+        old.deleteFiles();
+      } else {
+        old.onBecomeInactive();
+      }
+      const seg = this.newSegment(baseOffset);
+      this.segmentList.push(seg);
+      const snapshot = this.hooks.takeSnapshot?.(baseOffset);
+      if (snapshot !== undefined) this.writeProducerSnapshot(baseOffset, snapshot);
+      // Kafka flushes the finished segment in the background and moves the recovery point to it.
+      if (old.size > 0) void this.flush().catch(() => {});
+      return seg;
+    });
+  }
+
+  // ---- flush (group commit) ----------------------------------------------------------------
+
+  /**
+   * Makes everything appended so far durable. Concurrent callers share fdatasyncs: while one
+   * round is in flight, later callers wait for the next round, which covers all of them.
+   */
+  flush(): Promise<void> {
+    try {
+      this.checkOnline();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.logEndOffsetValue <= this.recoveryPointValue && !this.flushing) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.flushWaiters.push({ resolve, reject });
+      if (!this.flushing) void this.runFlushRounds();
+    });
+  }
+
+  private async runFlushRounds(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.flushWaiters.length > 0) {
+        const waiters = this.flushWaiters;
+        this.flushWaiters = [];
+        const target = this.logEndOffsetValue;
+        try {
+          const active = this.activeSegment;
+          const from = Math.max(0, this.segmentIndexFor(this.recoveryPointValue));
+          const segs = this.segmentList.slice(from);
+          for (const seg of segs) {
+            if (seg.file.isClosed) continue;
+            await seg.flush(seg !== active);
+          }
+          if (target > this.recoveryPointValue) this.recoveryPointValue = Math.min(target, this.logEndOffsetValue);
+          this.lastFlushMs = this.clock.monotonicMs();
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          const e = this.fail('fdatasync', err);
+          for (const w of waiters) w.reject(e);
+          for (const w of this.flushWaiters) w.reject(e);
+          this.flushWaiters = [];
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** flush.ms: flushes when unflushed data is older than the setting. */
+  maybeFlushByTime(): Promise<void> | undefined {
+    if (this.isOffline || this.unflushedMessages === 0) return undefined;
+    if (this.clock.monotonicMs() - this.lastFlushMs < this.config.flushMs) return undefined;
+    return this.flush();
+  }
+
+  // ---- reads and lookups ---------------------------------------------------------------------
+
+  /**
+   * Whole batches from the one containing `startOffset`, up to `maxBytes` (at least one batch when
+   * `minOneMessage`), never a batch at or past `upperBound` (the high watermark or LSO for consumers).
+   * Throws OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
+   */
+  read(startOffset: number, maxBytes: number, upperBound = this.logEndOffsetValue, minOneMessage = true): FetchDataInfo {
+    this.checkOnline();
+    if (startOffset < this.logStartOffsetValue || startOffset > this.logEndOffsetValue) {
+      throw new StorageError(
+        'OFFSET_OUT_OF_RANGE',
+        `offset ${startOffset} is outside [${this.logStartOffsetValue}, ${this.logEndOffsetValue}] of ${this.name}`,
+      );
+    }
+    const bound = Math.min(upperBound, this.logEndOffsetValue);
+    if (startOffset >= bound) return { fetchOffset: startOffset, slice: undefined };
+    return this.io('read', () => {
+      let i = Math.max(0, this.segmentIndexFor(startOffset));
+      for (; i < this.segmentList.length; i++) {
+        const seg = this.segmentList[i]!;
+        if (seg.baseOffset >= bound) break;
+        const next = this.segmentList[i + 1];
+        let maxPosition = seg.size;
+        if (next === undefined || next.baseOffset > bound) {
+          const b = seg.translateOffset(bound);
+          if (b !== undefined) maxPosition = b.position;
+        }
+        const slice = seg.read(startOffset, maxBytes, maxPosition, minOneMessage);
+        if (slice !== undefined) return { fetchOffset: startOffset, slice };
+      }
+      return { fetchOffset: startOffset, slice: undefined };
+    });
+  }
+
+  /** ListOffsets: the first offset whose timestamp is >= `timestamp`, or a special timestamp's answer. */
+  fetchOffsetByTimestamp(timestamp: number): TimestampAndOffset | undefined {
+    this.checkOnline();
+    const epochOf = (offset: number) => this.leaderEpochCache.epochForOffset(offset);
+    switch (timestamp) {
+      case EARLIEST_TIMESTAMP:
+      case EARLIEST_LOCAL_TIMESTAMP:
+        return { timestamp: -1, offset: this.logStartOffsetValue, leaderEpoch: epochOf(this.logStartOffsetValue) };
+      case LATEST_TIMESTAMP:
+        return { timestamp: -1, offset: this.logEndOffsetValue, leaderEpoch: this.leaderEpochCache.latestEpoch() };
+      case LATEST_TIERED_TIMESTAMP:
+        return { timestamp: -1, offset: -1, leaderEpoch: undefined };
+      case MAX_TIMESTAMP:
+        return this.io('max timestamp lookup', () => this.maxTimestampOffset());
+      default:
+        break;
+    }
+    if (timestamp < 0) return undefined;
+    return this.io('timestamp lookup', () => {
+      for (const seg of this.segmentList) {
+        if (seg.size === 0) continue;
+        if (seg.largestTimestamp() < timestamp) continue;
+        const batch = seg.findBatchByTimestamp(timestamp, this.logStartOffsetValue);
+        if (batch === undefined) continue;
+        const data = this.readBatch(seg, batch.position, batch.size);
+        const found = findRecordByTimestamp(data, timestamp, this.logStartOffsetValue);
+        if (found !== undefined) return { ...found, leaderEpoch: epochOf(found.offset) };
+      }
+      return undefined;
+    });
+  }
+
+  private maxTimestampOffset(): TimestampAndOffset | undefined {
+    let best: { seg: LogSegment; timestamp: number } | undefined;
+    for (const seg of this.segmentList) {
+      const m = seg.size > 0 ? seg.maxTimestampSoFar() : undefined;
+      if (m !== undefined && (best === undefined || m.timestamp > best.timestamp)) best = { seg, timestamp: m.timestamp };
+    }
+    if (best === undefined) return { timestamp: -1, offset: -1, leaderEpoch: undefined };
+    const batch = best.seg.findBatchByTimestamp(best.timestamp, this.logStartOffsetValue);
+    if (batch === undefined) return { timestamp: -1, offset: -1, leaderEpoch: undefined };
+    const data = this.readBatch(best.seg, batch.position, batch.size);
+    const found = findRecordWithMaxTimestamp(data);
+    return { ...found, leaderEpoch: this.leaderEpochCache.epochForOffset(found.offset) };
+  }
+
+  private readBatch(seg: LogSegment, position: number, size: number): Buffer {
+    const buf = Buffer.allocUnsafe(size);
+    const n = seg.file.read(buf, 0, size, position);
+    assert(n === size, `short read of a batch in ${seg.file.path}`);
+    return buf;
+  }
+
+  /** For OffsetForLeaderEpoch. */
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
+    return this.leaderEpochCache.endOffsetFor(epoch, this.logEndOffsetValue);
+  }
+
+  // ---- truncation ----------------------------------------------------------------------------
+
+  /** Follower truncation: removes every batch at or after the one containing `offset`. */
+  truncateTo(offset: number): void {
+    this.checkOnline();
+    if (offset >= this.logEndOffsetValue) return;
+    if (offset <= this.segmentList[0]!.baseOffset || offset < this.logStartOffsetValue) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    this.io('truncate', () => {
+      while (this.segmentList.length > 1 && this.activeSegment.baseOffset >= offset) {
+        const seg = this.segmentList.pop()!;
+        seg.deleteFiles();
+      }
+      this.activeSegment.truncateTo(offset);
+      this.logEndOffsetValue = this.activeSegment.readNextOffset();
+      this.afterTruncate();
+    });
+  }
+
+  /** Deletes everything and starts empty at `newOffset` (follower far behind the leader's log start). */
+  truncateFullyAndStartAt(newOffset: number): void {
+    this.checkOnline();
+    this.io('truncate fully', () => {
+      for (const seg of this.segmentList.splice(0)) seg.deleteFiles();
+      this.segmentList.push(this.newSegment(newOffset));
+      this.logEndOffsetValue = newOffset;
+      this.logStartOffsetValue = newOffset;
+      this.leaderEpochCache.clear();
+      this.afterTruncate();
+    });
+  }
+
+  private afterTruncate(): void {
+    const leo = this.logEndOffsetValue;
+    this.recoveryPointValue = Math.min(this.recoveryPointValue, leo);
+    this.highWatermarkValue = Math.min(this.highWatermarkValue, leo);
+    this.logStartOffsetValue = Math.min(this.logStartOffsetValue, leo);
+    this.leaderEpochCache.truncateFromEnd(leo);
+    this.deleteSnapshotsAfter(leo);
+    this.hooks.onTruncate?.(leo);
+  }
+
+  // ---- retention and DeleteRecords -----------------------------------------------------------
+
+  /** DeleteRecords: moves the log start offset up (not past the high watermark). */
+  maybeIncrementLogStartOffset(newStart: number): boolean {
+    this.checkOnline();
+    if (newStart > this.highWatermarkValue) {
+      throw new StorageError('OFFSET_OUT_OF_RANGE', `cannot advance log start offset to ${newStart} past the high watermark ${this.highWatermarkValue}`);
+    }
+    if (newStart <= this.logStartOffsetValue) return false;
+    this.logStartOffsetValue = newStart;
+    this.io('log start offset', () => {
+      this.leaderEpochCache.truncateFromStart(newStart);
+      this.deleteSegments((seg, next) => next !== undefined && next.baseOffset <= this.logStartOffsetValue, 'log start offset');
+    });
+    this.hooks.onLogStartOffset?.(newStart);
+    return true;
+  }
+
+  /** One retention pass: time, size and log-start-offset breaches. Returns segments deleted. */
+  deleteOldSegments(): number {
+    this.checkOnline();
+    return this.io('retention', () => {
+      let n = this.deleteSegments((seg, next) => next !== undefined && next.baseOffset <= this.logStartOffsetValue, 'log start offset');
+      if (!isDeleteEnabled(this.config.cleanupPolicy)) return n;
+      const now = this.clock.nowMs();
+      if (this.config.retentionMs >= 0) {
+        n += this.deleteSegments((seg) => now - seg.largestTimestamp() > this.config.retentionMs, 'retention.ms');
+      }
+      if (this.config.retentionBytes >= 0) {
+        let excess = this.size - this.config.retentionBytes;
+        n += this.deleteSegments((seg) => {
+          if (excess - seg.size < 0) return false;
+          excess -= seg.size;
+          return true;
+        }, 'retention.bytes');
+      }
+      return n;
+    });
+  }
+
+  /**
+   * Deletes leading segments while `predicate` holds and everything in them is below the high
+   * watermark; rolls first if that would delete the active segment.
+   */
+  private deleteSegments(predicate: (seg: LogSegment, next: LogSegment | undefined) => boolean, reason: string): number {
+    const victims: LogSegment[] = [];
+    for (let i = 0; i < this.segmentList.length; i++) {
+      const seg = this.segmentList[i]!;
+      const next = this.segmentList[i + 1];
+      const upper = next?.baseOffset ?? this.logEndOffsetValue;
+      const lastAndEmpty = next === undefined && seg.size === 0;
+      if (this.highWatermarkValue < upper || lastAndEmpty || !predicate(seg, next)) break;
+      victims.push(seg);
+    }
+    if (victims.length === 0) return 0;
+    if (victims.length === this.segmentList.length) this.roll();
+    const now = this.clock.nowMs();
+    for (const seg of victims) {
+      const i = this.segmentList.indexOf(seg);
+      assert(i >= 0, 'deleted segment is in the log');
+      this.segmentList.splice(i, 1);
+      seg.markDeleted();
+      this.pendingDeletes.push({ segment: seg, dueMs: now + this.config.fileDeleteDelayMs });
+    }
+    const first = this.segmentList[0]!;
+    if (first.baseOffset > this.logStartOffsetValue) {
+      this.logStartOffsetValue = first.baseOffset;
+      this.leaderEpochCache.truncateFromStart(first.baseOffset);
+      this.hooks.onLogStartOffset?.(first.baseOffset);
+    }
+    this.recoveryPointValue = Math.max(this.recoveryPointValue, first.baseOffset);
+    this.deleteSnapshotsBefore(first.baseOffset);
+    this.logger.info(`log ${this.name}: deleted ${victims.length} segment(s) by ${reason}`, {
+      logStartOffset: this.logStartOffsetValue,
+    });
+    if (this.config.fileDeleteDelayMs <= 0) this.deletePendingSegments(Number.MAX_SAFE_INTEGER);
+    return victims.length;
+  }
+
+  /** Physically deletes `.deleted` segments whose delay has passed (file.delete.delay.ms). */
+  deletePendingSegments(nowMs = this.clock.nowMs()): number {
+    let n = 0;
+    for (let i = 0; i < this.pendingDeletes.length; ) {
+      const p = this.pendingDeletes[i]!;
+      if (p.dueMs > nowMs) {
+        i++;
+        continue;
+      }
+      this.pendingDeletes.splice(i, 1);
+      try {
+        p.segment.deleteFiles();
+      } catch (err) {
+        throw this.fail('delete segment', err);
+      }
+      n++;
+    }
+    return n;
+  }
+
+  /** Earliest due time of a pending deletion, if any. */
+  nextDeleteDueMs(): number | undefined {
+    let min: number | undefined;
+    for (const p of this.pendingDeletes) if (min === undefined || p.dueMs < min) min = p.dueMs;
+    return min;
+  }
+
+  /** Replaces `old` segments (contiguous) by `replacement` (already renamed into place by the caller). */
+  replaceSegments(old: readonly LogSegment[], replacement: readonly LogSegment[]): void {
+    const first = old[0];
+    if (first === undefined) return;
+    const i = this.segmentList.indexOf(first);
+    assert(i >= 0, 'replaced segments are in the log');
+    for (let k = 0; k < old.length; k++) assert(this.segmentList[i + k] === old[k], 'replaced segments are contiguous');
+    this.segmentList.splice(i, old.length, ...replacement);
+  }
+
+  /** Schedules `segments` (already removed from the list) for deletion after file.delete.delay.ms. */
+  scheduleDelete(segments: readonly LogSegment[]): void {
+    const due = this.clock.nowMs() + this.config.fileDeleteDelayMs;
+    for (const s of segments) this.pendingDeletes.push({ segment: s, dueMs: due });
+    if (this.config.fileDeleteDelayMs <= 0) this.deletePendingSegments(Number.MAX_SAFE_INTEGER);
+  }
+
+  // ---- transactions and producer snapshots -----------------------------------------------------
+
+  /** Records an aborted transaction in the active segment's .txnindex (its abort marker is being appended there). */
+  appendAbortedTxn(txn: AbortedTxn): void {
+    this.io('txn index', () => this.activeSegment.txnIndex.append(txn));
+  }
+
+  /** Aborted transactions overlapping [startOffset, upperBound), for read_committed fetches. */
+  collectAbortedTransactions(startOffset: number, upperBound: number): AbortedTxn[] {
+    return this.io('txn index', () => {
+      const out: AbortedTxn[] = [];
+      const from = Math.max(0, this.segmentIndexFor(startOffset));
+      for (let i = from; i < this.segmentList.length; i++) {
+        const seg = this.segmentList[i]!;
+        out.push(...seg.txnIndex.collect(startOffset, upperBound));
+      }
+      return out;
+    });
+  }
+
+  writeProducerSnapshot(offset: number, data: Buffer): void {
+    this.io('producer snapshot', () => this.fs.writeFileAtomic(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX), data));
+  }
+
+  producerSnapshotOffsets(): number[] {
+    return this.fs
+      .readdir(this.dir)
+      .filter((n) => n.endsWith(SNAPSHOT_SUFFIX))
+      .map((n) => offsetFromFileName(n))
+      .filter((o): o is number => o !== undefined)
+      .sort((a, b) => a - b);
+  }
+
+  latestProducerSnapshot(): { offset: number; data: Buffer } | undefined {
+    const offset = this.producerSnapshotOffsets().at(-1);
+    if (offset === undefined) return undefined;
+    const data = this.fs.readFile(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX));
+    return data === undefined ? undefined : { offset, data };
+  }
+
+  private deleteSnapshotsAfter(offset: number): void {
+    for (const o of this.producerSnapshotOffsets()) if (o > offset) this.fs.unlink(segmentFile(this.dir, o, SNAPSHOT_SUFFIX));
+  }
+
+  /** Keeps the newest snapshot even when below `offset`, so producer state can still be restored. */
+  private deleteSnapshotsBefore(offset: number): void {
+    const all = this.producerSnapshotOffsets();
+    for (const o of all.slice(0, -1)) if (o < offset) this.fs.unlink(segmentFile(this.dir, o, SNAPSHOT_SUFFIX));
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** Clean close: flushes data and indexes so the next open can skip recovery. */
+  async close(): Promise<void> {
+    if (this.isOffline) {
+      for (const s of this.segmentList) s.file.close();
+      return;
+    }
+    await this.flush();
+    this.io('close', () => {
+      const snapshot = this.hooks.takeSnapshot?.(this.logEndOffsetValue);
+      if (snapshot !== undefined) this.writeProducerSnapshot(this.logEndOffsetValue, snapshot);
+      for (const s of this.segmentList) {
+        if (s === this.activeSegment) s.onBecomeInactive();
+        s.close();
+      }
+      for (const p of this.pendingDeletes.splice(0)) p.segment.deleteFiles();
+    });
+  }
+
+  /** Closes descriptors without flushing (the log dir is gone or offline). */
+  closeHandles(): void {
+    for (const s of this.segmentList) s.file.close();
+    for (const p of this.pendingDeletes) p.segment.file.close();
+  }
+
+  /** Removes the whole partition directory (topic deletion). */
+  delete(): void {
+    this.closeHandles();
+    for (const name of this.fs.readdir(this.dir)) this.fs.unlink(join(this.dir, name));
+    this.fs.rmdir(this.dir);
+  }
+
+  /** Raw bytes of `[position, position + size)` of a segment: test and tool helper. */
+  static readSliceSync(slice: FileSlice): Buffer {
+    const buf = Buffer.allocUnsafe(slice.size);
+    const n = slice.file.read(buf, 0, slice.size, slice.position);
+    return n === slice.size ? buf : buf.subarray(0, n);
+  }
+}
+
+/** Reads a slice into a Buffer without blocking the event loop (what a network layer would send). */
+export async function readSlice(slice: FileSlice): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(slice.size);
+  const n = await slice.file.readAsync(buf, 0, slice.size, slice.position);
+  return n === slice.size ? buf : buf.subarray(0, n);
+}
+
+/** The header size, re-exported for callers sizing reads. */
+export const RECORD_BATCH_HEADER_SIZE = HEADER_SIZE;
