@@ -1,3 +1,4 @@
 export * from './codec/index.js';
 export * from './generated/index.js';
 export * from './frames.js';
+export * from './records/index.js';
