@@ -1,5 +1,5 @@
 import { assert } from '../../common/assert.js';
-import { Writer, sizeOfVarint, sizeOfVarlong } from '../codec/writer.js';
+import { Writer, sizeOfVarint, sizeOfVarlong } from '../codec/index.js';
 import { compress, type CompressionType } from './compression.js';
 import {
   ATTR_CONTROL,

@@ -98,7 +98,8 @@ export function compress(type: CompressionType, data: Buffer, options: CompressO
 }
 
 /**
- * Decompresses `data`, never producing (or allocating for) more than `maxBytes`.
+ * Decompresses `data`, never returning more than `maxBytes` (nor allocating more than that plus
+ * one LZ4 block, see lz4Decompress).
  * Throws CompressionError: 'too-large' past the bound, 'corrupt' for a malformed stream.
  */
 export function decompress(type: CompressionType, data: Buffer, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
@@ -231,8 +232,11 @@ function lz4Decompress(data: Buffer, maxBytes: number): Buffer {
       continue;
     }
     if (magic !== LZ4_MAGIC) throw corrupt('lz4', `bad frame magic 0x${magic.toString(16)}`);
-    const { end, bound } = walkLz4Frame(data, pos);
-    if (bound > maxBytes - total) throw tooLarge('lz4', maxBytes);
+    const { end, bound, blockMax } = walkLz4Frame(data, pos);
+    // The walk bounds every block by the frame's block size, an overestimate of at most one block
+    // for the encoders in use (they fill every block but the last). Allow that slack, then check
+    // the real size: memory stays within maxBytes plus one block (<= 4 MiB).
+    if (bound > maxBytes - total + blockMax) throw tooLarge('lz4', maxBytes);
     let chunk: Buffer;
     try {
       chunk = lz4.decompressFrameSync(data.subarray(pos, end));
@@ -241,6 +245,7 @@ function lz4Decompress(data: Buffer, maxBytes: number): Buffer {
     }
     // Guards the walk's arithmetic: the decoder can never exceed what the blocks allow.
     if (chunk.length > bound) throw corrupt('lz4', 'frame decoded past its block bound');
+    if (chunk.length > maxBytes - total) throw tooLarge('lz4', maxBytes);
     total += chunk.length;
     out.push(chunk);
     pos = end;
@@ -249,7 +254,7 @@ function lz4Decompress(data: Buffer, maxBytes: number): Buffer {
 }
 
 /** Returns the end of the LZ4 frame at `start` and an upper bound of its decompressed size. */
-function walkLz4Frame(data: Buffer, start: number): { end: number; bound: number } {
+function walkLz4Frame(data: Buffer, start: number): { end: number; bound: number; blockMax: number } {
   let pos = start + 4;
   if (data.length - pos < 3) throw corrupt('lz4', 'truncated frame descriptor');
   const flg = data[pos]!;
@@ -283,7 +288,7 @@ function walkLz4Frame(data: Buffer, start: number): { end: number; bound: number
     if (data.length - pos < 4) throw corrupt('lz4', 'truncated content checksum');
     pos += 4;
   }
-  return { end: pos, bound };
+  return { end: pos, bound, blockMax };
 }
 
 // --- zstd ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { DecodeError } from '../codec/errors.js';
+import { DecodeError } from '../codec/index.js';
 
 /**
  * A record batch or a record inside it is malformed (Kafka answers CORRUPT_MESSAGE or INVALID_RECORD).

@@ -1,5 +1,5 @@
-import { DecodeError } from '../codec/errors.js';
-import { Reader } from '../codec/reader.js';
+import { DecodeError } from '../codec/index.js';
+import { Reader } from '../codec/index.js';
 import { CorruptRecordsError, RecordCountError } from './errors.js';
 
 /** One header of a record: a UTF-8 key and a nullable value (a view into the batch). */
