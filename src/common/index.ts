@@ -2,3 +2,4 @@ export * from './assert.js';
 export * from './file-system.js';
 export * from './clock.js';
 export * from './crc32c.js';
+export * from './errors.js';
