@@ -228,9 +228,10 @@ export class LogSegment {
   /** The end of the last whole batch that ends at or before `limit`, scanning from `from` (a batch start). */
   lastBatchBoundary(from: number, limit: number): number {
     this.ensureIndexes();
+    // Index entries point at batch starts, so every batch before the entry at or below `limit` ends by then.
     const hint = this.offsetIndex.lookupByPosition(limit).position;
-    let boundary = from;
-    for (const b of this.batchesFrom(Math.max(from, hint))) {
+    let boundary = Math.max(from, hint);
+    for (const b of this.batchesFrom(boundary)) {
       if (b.position + b.size > limit) break;
       boundary = b.position + b.size;
     }

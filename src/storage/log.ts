@@ -150,6 +150,11 @@ export class Log {
   private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing = false;
   topicId: string | undefined;
+  /**
+   * Set by the transaction layer: the first offset of the oldest open transaction. The cleaner never
+   * compacts at or past it (an open transaction's outcome decides which records survive).
+   */
+  firstUnstableOffset: number | undefined;
 
   private constructor(p: LogParams) {
     this.topicPartition = p.topicPartition;
@@ -353,7 +358,18 @@ export class Log {
       seg.offsetIndex.flush();
       seg.timeIndex.flush();
     }
-    // An empty segment in the middle (e.g. crash right after a roll) is harmless; an empty last one is the active segment.
+    // A power cut can drop a segment's unsynced tail while the next segment's file (created by a
+    // roll) survives: that would leave a hole of offsets that were never acknowledged as durable.
+    // Everything after the hole goes, so offsets stay contiguous.
+    for (let i = Math.max(0, start); i + 1 < this.segmentList.length; i++) {
+      const seg = this.segmentList[i]!;
+      const next = this.segmentList[i + 1]!;
+      if (seg.readNextOffset() >= next.baseOffset) continue;
+      const dropped = this.segmentList.splice(i + 1);
+      this.logger.warn(`log ${this.name}: segment ${seg.baseOffset} ends at ${seg.readNextOffset()} before segment ${next.baseOffset}; deleting ${dropped.length} later segment(s)`);
+      for (const d of dropped) d.deleteFiles();
+      break;
+    }
   }
 
   private newSegment(baseOffset: number): LogSegment {
@@ -494,7 +510,12 @@ export class Log {
     this.logEndOffsetValue = last.lastOffset + 1;
     this.hooks.onAppend?.(buf, batches);
     let durable: Promise<void> | null = null;
-    if (this.unflushedMessages >= this.config.flushMessages) durable = this.flush();
+    if (this.unflushedMessages >= this.config.flushMessages) {
+      durable = this.flush();
+      // A caller that does not wait for durability must not crash the process on a failed flush;
+      // the error is logged and the log goes offline either way.
+      durable.catch(() => {});
+    }
     return {
       firstOffset,
       lastOffset: last.lastOffset,

@@ -33,7 +33,8 @@ export abstract class SparseIndex {
     this.loaded = true;
     this.count = 0;
     this.flushedCount = 0;
-    this.fileLength = 0;
+    // Unknown on disk: the first flush creates (or empties) the file.
+    this.fileLength = -1;
   }
 
   /** Reads the file; returns a reason when its content is not a valid index for a log of `logSize` bytes. */

@@ -1,0 +1,440 @@
+import { join } from 'node:path';
+import type { Cancel, Clock, FileSystem, Scheduler } from '../common/index.js';
+import { fsErrorCode } from '../common/index.js';
+import {
+  readMetaProperties,
+  readOffsetCheckpoint,
+  writeMetaProperties,
+  writeOffsetCheckpoint,
+} from './checkpoints.js';
+import type { MetaProperties } from './checkpoints.js';
+import { StorageError } from './errors.js';
+import type { StorageLogger } from './errors.js';
+import {
+  CLEANER_OFFSET_CHECKPOINT,
+  CLEAN_SHUTDOWN_FILE,
+  LOG_START_OFFSET_CHECKPOINT,
+  META_PROPERTIES,
+  RECOVERY_POINT_CHECKPOINT,
+  parsePartitionDirName,
+  partitionDirName,
+  topicPartitionKey,
+} from './file-names.js';
+import type { TopicPartition } from './file-names.js';
+import { Log } from './log.js';
+import type { ProducerStateHooks } from './log.js';
+import { DEFAULT_LOG_MANAGER_CONFIG, isCompacted } from './log-config.js';
+import type { LogConfig, LogManagerConfig } from './log-config.js';
+import { LogCleaner } from './log-cleaner.js';
+
+/** Kafka's ReplicaManager keeps high watermarks here; storage owns the file so it sits beside the others. */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
+
+export interface LogManagerParams {
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly logDirs: readonly string[];
+  readonly logger: StorageLogger;
+  /** Config of logs that have no topic-specific one. */
+  readonly defaultConfig: LogConfig;
+  /** Topic-specific config (topic overrides on top of broker defaults), when the broker has one. */
+  readonly topicConfig?: (topic: string) => LogConfig | undefined;
+  readonly managerConfig?: Partial<LogManagerConfig>;
+  /** meta.properties content: written to new dirs, checked against existing ones. */
+  readonly meta?: MetaProperties;
+  readonly random?: () => number;
+  readonly producerStateHooks?: (tp: TopicPartition) => ProducerStateHooks | undefined;
+}
+
+interface LogDirState {
+  readonly path: string;
+  offline: boolean;
+  readonly logs: Map<string, Log>;
+}
+
+/**
+ * Owns every log of every log dir: loading at startup (with recovery after an unclean shutdown),
+ * creation and deletion, periodic work (retention, flush.ms, checkpoints, compaction, delayed
+ * file deletion) and log-dir failure: an I/O error takes its whole dir offline, logged once;
+ * its partitions then answer KAFKA_STORAGE_ERROR.
+ *
+ * Lifecycle: new → startup() → poll()/start(scheduler) ... → shutdown().
+ */
+export class LogManager {
+  private readonly fs: FileSystem;
+  private readonly clock: Clock;
+  private readonly logger: StorageLogger;
+  readonly config: LogManagerConfig;
+  private readonly dirs: LogDirState[];
+  private readonly logs = new Map<string, { log: Log; dir: LogDirState }>();
+  readonly cleaner: LogCleaner;
+  private nextRetentionMs = 0;
+  private nextFlushMs = 0;
+  private nextRecoveryCheckpointMs = 0;
+  private nextStartCheckpointMs = 0;
+  private nextCleanerMs = 0;
+  private cancelTimer: Cancel | undefined;
+  private polling = false;
+  private stopped = false;
+
+  constructor(private readonly params: LogManagerParams) {
+    this.fs = params.fs;
+    this.clock = params.clock;
+    this.logger = params.logger;
+    this.config = { ...DEFAULT_LOG_MANAGER_CONFIG, ...params.managerConfig };
+    this.dirs = params.logDirs.map((path) => ({ path, offline: false, logs: new Map() }));
+    this.cleaner = new LogCleaner({
+      fs: this.fs,
+      clock: this.clock,
+      logger: this.logger,
+      dedupeBufferBytes: this.config.cleanerDedupeBufferSize,
+    });
+  }
+
+  /** Loads every log dir. A dir that cannot be read is offline from the start. */
+  startup(): void {
+    const now = this.clock.monotonicMs();
+    for (const dir of this.dirs) {
+      try {
+        this.loadDir(dir);
+      } catch (err) {
+        this.markDirOffline(dir, err, 'startup');
+      }
+    }
+    this.nextRetentionMs = now + this.config.retentionCheckIntervalMs;
+    this.nextFlushMs = now + this.config.flushSchedulerIntervalMs;
+    this.nextRecoveryCheckpointMs = now + this.config.flushOffsetCheckpointIntervalMs;
+    this.nextStartCheckpointMs = now + this.config.flushStartOffsetCheckpointIntervalMs;
+    this.nextCleanerMs = now + this.config.cleanerBackoffMs;
+  }
+
+  private loadDir(dir: LogDirState): void {
+    this.fs.mkdir(dir.path);
+    this.checkMeta(dir.path);
+    const recovery = readOffsetCheckpoint(this.fs, join(dir.path, RECOVERY_POINT_CHECKPOINT));
+    const starts = readOffsetCheckpoint(this.fs, join(dir.path, LOG_START_OFFSET_CHECKPOINT));
+    const hws = readOffsetCheckpoint(this.fs, join(dir.path, REPLICATION_OFFSET_CHECKPOINT));
+    this.cleaner.loadCheckpoint(dir.path, readOffsetCheckpoint(this.fs, join(dir.path, CLEANER_OFFSET_CHECKPOINT)));
+    const cleanMarker = join(dir.path, CLEAN_SHUTDOWN_FILE);
+    const cleanShutdown = this.fs.stat(cleanMarker) !== undefined;
+    for (const name of this.fs.readdir(dir.path)) {
+      const tp = parsePartitionDirName(name);
+      if (tp === undefined) continue;
+      const path = join(dir.path, name);
+      if (this.fs.stat(path)?.isDirectory !== true) continue;
+      const key = topicPartitionKey(tp);
+      if (this.logs.has(key)) {
+        throw new StorageError('KAFKA_STORAGE_ERROR', `partition ${key} exists in two log dirs`);
+      }
+      const log = this.openLog(dir, tp, {
+        recoveryPoint: recovery.get(key) ?? 0,
+        logStartOffset: starts.get(key) ?? 0,
+        highWatermark: hws.get(key) ?? 0,
+        cleanShutdown,
+      });
+      dir.logs.set(key, log);
+      this.logs.set(key, { log, dir });
+    }
+    // The marker only vouches for the shutdown that wrote it; remove it once the logs are loaded.
+    if (cleanShutdown) {
+      this.fs.unlink(cleanMarker);
+      this.fs.syncDir(dir.path);
+    }
+    this.logger.info(`loaded ${dir.logs.size} logs from ${dir.path}`, { cleanShutdown });
+  }
+
+  private checkMeta(path: string): void {
+    const file = join(path, META_PROPERTIES);
+    const existing = readMetaProperties(this.fs, file);
+    const wanted = this.params.meta;
+    if (wanted === undefined) return;
+    if (existing === undefined) {
+      writeMetaProperties(this.fs, file, wanted);
+      return;
+    }
+    if (existing.clusterId !== wanted.clusterId || existing.nodeId !== wanted.nodeId) {
+      throw new StorageError(
+        'KAFKA_STORAGE_ERROR',
+        `${file} belongs to cluster ${existing.clusterId} node ${existing.nodeId}, not ${wanted.clusterId} node ${wanted.nodeId}`,
+      );
+    }
+  }
+
+  private openLog(
+    dir: LogDirState,
+    tp: TopicPartition,
+    offsets: { recoveryPoint: number; logStartOffset: number; highWatermark: number; cleanShutdown: boolean },
+    topicId?: string,
+  ): Log {
+    const hooks = this.params.producerStateHooks?.(tp);
+    return Log.open({
+      fs: this.fs,
+      clock: this.clock,
+      dir: join(dir.path, partitionDirName(tp)),
+      topicPartition: tp,
+      config: this.configFor(tp.topic),
+      logger: this.logger,
+      ...offsets,
+      ...(topicId === undefined ? {} : { topicId }),
+      ...(this.params.random === undefined ? {} : { random: this.params.random }),
+      ...(hooks === undefined ? {} : { producerStateHooks: hooks }),
+      onIoError: (_log, err) => this.markDirOffline(dir, err, `log ${partitionDirName(tp)}`),
+    });
+  }
+
+  configFor(topic: string): LogConfig {
+    return this.params.topicConfig?.(topic) ?? this.params.defaultConfig;
+  }
+
+  // ---- logs ----------------------------------------------------------------------------------
+
+  getLog(tp: TopicPartition): Log | undefined {
+    return this.logs.get(topicPartitionKey(tp))?.log;
+  }
+
+  allLogs(): Log[] {
+    return [...this.logs.values()].map((e) => e.log);
+  }
+
+  /** The log of `tp`, created in the online dir with the fewest partitions if it does not exist. */
+  getOrCreateLog(tp: TopicPartition, topicId?: string): Log {
+    const existing = this.logs.get(topicPartitionKey(tp));
+    if (existing !== undefined) {
+      if (existing.dir.offline) throw new StorageError('KAFKA_STORAGE_ERROR', `log dir ${existing.dir.path} is offline`);
+      return existing.log;
+    }
+    const online = this.dirs.filter((d) => !d.offline);
+    if (online.length === 0) throw new StorageError('KAFKA_STORAGE_ERROR', 'no online log dir');
+    const dir = online.reduce((a, b) => (b.logs.size < a.logs.size ? b : a));
+    try {
+      const log = this.openLog(dir, tp, { recoveryPoint: 0, logStartOffset: 0, highWatermark: 0, cleanShutdown: true }, topicId);
+      const key = topicPartitionKey(tp);
+      dir.logs.set(key, log);
+      this.logs.set(key, { log, dir });
+      return log;
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      this.markDirOffline(dir, err, `create log ${partitionDirName(tp)}`);
+      throw new StorageError('KAFKA_STORAGE_ERROR', `cannot create log ${partitionDirName(tp)}: ${String(err)}`, { cause: err });
+    }
+  }
+
+  /** Deletes a partition's log and directory (topic deletion or reassignment away). */
+  deleteLog(tp: TopicPartition): void {
+    const key = topicPartitionKey(tp);
+    const entry = this.logs.get(key);
+    if (entry === undefined) return;
+    this.logs.delete(key);
+    entry.dir.logs.delete(key);
+    this.cleaner.forget(entry.log);
+    try {
+      entry.log.delete();
+    } catch (err) {
+      this.markDirOffline(entry.dir, err, `delete log ${key}`);
+    }
+  }
+
+  offlineLogDirs(): string[] {
+    return this.dirs.filter((d) => d.offline).map((d) => d.path);
+  }
+
+  isLogDirOnline(path: string): boolean {
+    return this.dirs.some((d) => d.path === path && !d.offline);
+  }
+
+  private markDirOffline(dir: LogDirState, err: unknown, what: string): void {
+    if (dir.offline) return;
+    dir.offline = true;
+    const code = fsErrorCode(err);
+    this.logger.error(`log dir ${dir.path} is offline after ${what} failed${code === undefined ? '' : ` (${code})`}: ${String(err)}`, {
+      dir: dir.path,
+      partitions: [...dir.logs.keys()],
+    });
+    for (const log of dir.logs.values()) log.markOffline(err);
+  }
+
+  // ---- periodic work ----------------------------------------------------------------------------
+
+  /**
+   * Runs whatever periodic work is due (retention, flush.ms, checkpoints, delayed deletes,
+   * compaction) and returns the monotonic time of the next deadline.
+   */
+  async poll(): Promise<number> {
+    const now = this.clock.monotonicMs();
+    if (now >= this.nextRetentionMs) {
+      this.nextRetentionMs = now + this.config.retentionCheckIntervalMs;
+      this.runRetention();
+    }
+    if (now >= this.nextFlushMs) {
+      this.nextFlushMs = now + this.config.flushSchedulerIntervalMs;
+      await this.flushDueLogs();
+    }
+    if (now >= this.nextRecoveryCheckpointMs) {
+      this.nextRecoveryCheckpointMs = now + this.config.flushOffsetCheckpointIntervalMs;
+      this.checkpointRecoveryPoints();
+    }
+    if (now >= this.nextStartCheckpointMs) {
+      this.nextStartCheckpointMs = now + this.config.flushStartOffsetCheckpointIntervalMs;
+      this.checkpointLogStartOffsets();
+    }
+    if (this.config.cleanerEnable && now >= this.nextCleanerMs) {
+      this.nextCleanerMs = now + this.config.cleanerBackoffMs;
+      this.runCleaner();
+    }
+    this.deletePending();
+    return this.nextDeadline();
+  }
+
+  private nextDeadline(): number {
+    let next = Math.min(this.nextRetentionMs, this.nextFlushMs, this.nextRecoveryCheckpointMs, this.nextStartCheckpointMs);
+    if (this.config.cleanerEnable) next = Math.min(next, this.nextCleanerMs);
+    const wallNow = this.clock.nowMs();
+    const monoNow = this.clock.monotonicMs();
+    for (const { log } of this.logs.values()) {
+      const due = log.nextDeleteDueMs();
+      if (due !== undefined) next = Math.min(next, monoNow + Math.max(0, due - wallNow));
+    }
+    return next;
+  }
+
+  /** Drives poll() with real timers until shutdown. */
+  start(scheduler: Scheduler): void {
+    const tick = (): void => {
+      if (this.stopped || this.polling) return;
+      this.polling = true;
+      this.poll()
+        .then((deadline) => {
+          this.polling = false;
+          if (!this.stopped) this.cancelTimer = scheduler.schedule(Math.max(1, deadline - this.clock.monotonicMs()), tick);
+        })
+        .catch((err: unknown) => {
+          this.polling = false;
+          this.logger.error(`log manager background work failed: ${String(err)}`);
+          if (!this.stopped) this.cancelTimer = scheduler.schedule(1000, tick);
+        });
+    };
+    this.cancelTimer = scheduler.schedule(0, tick);
+  }
+
+  /** Runs retention on every online log now; returns segments deleted. */
+  runRetention(): number {
+    let n = 0;
+    for (const { log, dir } of this.logs.values()) {
+      if (dir.offline || log.isOffline) continue;
+      try {
+        n += log.deleteOldSegments();
+      } catch (err) {
+        this.logBackgroundFailure('retention', log, err);
+      }
+    }
+    return n;
+  }
+
+  private async flushDueLogs(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const { log, dir } of this.logs.values()) {
+      if (dir.offline || log.isOffline) continue;
+      const p = log.maybeFlushByTime();
+      if (p !== undefined) pending.push(p.catch((err: unknown) => this.logBackgroundFailure('flush', log, err)));
+    }
+    await Promise.all(pending);
+  }
+
+  /** Runs the cleaner over compacted logs whose dirty ratio or max lag calls for it. */
+  runCleaner(): number {
+    let cleaned = 0;
+    for (const { log, dir } of this.logs.values()) {
+      if (dir.offline || log.isOffline || !isCompacted(log.config.cleanupPolicy)) continue;
+      try {
+        if (this.cleaner.maybeClean(log, dir.path)) cleaned++;
+      } catch (err) {
+        this.logBackgroundFailure('compaction', log, err);
+      }
+    }
+    if (cleaned > 0) this.checkpointCleaner();
+    return cleaned;
+  }
+
+  private deletePending(): void {
+    const now = this.clock.nowMs();
+    for (const { log, dir } of this.logs.values()) {
+      if (dir.offline || log.isOffline) continue;
+      try {
+        log.deletePendingSegments(now);
+      } catch (err) {
+        this.logBackgroundFailure('segment deletion', log, err);
+      }
+    }
+  }
+
+  private logBackgroundFailure(what: string, log: Log, err: unknown): void {
+    if (err instanceof StorageError && err.code === 'KAFKA_STORAGE_ERROR') return; // already logged when the log went offline
+    this.logger.error(`${what} of ${log.name} failed: ${String(err)}`);
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------------
+
+  private writeDirCheckpoint(file: string, value: (log: Log) => number): void {
+    for (const dir of this.dirs) {
+      if (dir.offline) continue;
+      try {
+        const entries: Array<[TopicPartition, number]> = [];
+        for (const log of dir.logs.values()) if (!log.isOffline) entries.push([log.topicPartition, value(log)]);
+        writeOffsetCheckpoint(this.fs, join(dir.path, file), entries);
+      } catch (err) {
+        this.markDirOffline(dir, err, `writing ${file}`);
+      }
+    }
+  }
+
+  checkpointRecoveryPoints(): void {
+    this.writeDirCheckpoint(RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint);
+    this.writeDirCheckpoint(REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark);
+  }
+
+  checkpointLogStartOffsets(): void {
+    this.writeDirCheckpoint(LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset);
+  }
+
+  checkpointCleaner(): void {
+    for (const dir of this.dirs) {
+      if (dir.offline) continue;
+      try {
+        writeOffsetCheckpoint(this.fs, join(dir.path, CLEANER_OFFSET_CHECKPOINT), this.cleaner.checkpointEntries(dir.path));
+      } catch (err) {
+        this.markDirOffline(dir, err, `writing ${CLEANER_OFFSET_CHECKPOINT}`);
+      }
+    }
+  }
+
+  /** Flushes everything, writes checkpoints and the clean-shutdown marker, closes every log. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.cancelTimer?.();
+    for (const dir of this.dirs) {
+      const closing: Promise<void>[] = [];
+      for (const log of dir.logs.values()) {
+        closing.push(
+          log.close().catch((err: unknown) => {
+            this.markDirOffline(dir, err, `closing ${log.name}`);
+          }),
+        );
+      }
+      await Promise.all(closing);
+    }
+    this.checkpointRecoveryPoints();
+    this.checkpointLogStartOffsets();
+    this.checkpointCleaner();
+    for (const dir of this.dirs) {
+      if (dir.offline) {
+        for (const log of dir.logs.values()) log.closeHandles();
+        continue;
+      }
+      try {
+        this.fs.writeFileAtomic(join(dir.path, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0));
+      } catch (err) {
+        this.markDirOffline(dir, err, 'writing the clean shutdown marker');
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { Prng } from './prng.js';
+export { SimClock } from './sim-clock.js';
+export { SimDisk } from './sim-disk.js';
