@@ -1,4 +1,4 @@
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 import { Writer, sizeOfVarint, sizeOfVarlong } from '../codec/index.js';
 import { compress, type CompressionType } from './compression.js';
 import {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { assertNever } from '../../common/assert.js';
+import { assertNever } from '../../common/index.js';
 import { CompressionError } from './errors.js';
 
 /**

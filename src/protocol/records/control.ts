@@ -1,4 +1,4 @@
-import { assertNever } from '../../common/assert.js';
+import { assertNever } from '../../common/index.js';
 import { buildRecordBatch } from './builder.js';
 import { CorruptRecordsError } from './errors.js';
 import type { Record } from './record.js';

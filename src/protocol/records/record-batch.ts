@@ -1,4 +1,4 @@
-import { crc32c } from '../../common/crc32c.js';
+import { crc32c } from '../../common/index.js';
 import { CompressionError, CorruptRecordsError, RecordCountError } from './errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, decompress, isCompressionType, type CompressionType } from './compression.js';
 import { iterateRecords, MIN_RECORD_SIZE, type Record } from './record.js';
