@@ -358,18 +358,9 @@ export class Log {
       seg.offsetIndex.flush();
       seg.timeIndex.flush();
     }
-    // A power cut can drop a segment's unsynced tail while the next segment's file (created by a
-    // roll) survives: that would leave a hole of offsets that were never acknowledged as durable.
-    // Everything after the hole goes, so offsets stay contiguous.
-    for (let i = Math.max(0, start); i + 1 < this.segmentList.length; i++) {
-      const seg = this.segmentList[i]!;
-      const next = this.segmentList[i + 1]!;
-      if (seg.readNextOffset() >= next.baseOffset) continue;
-      const dropped = this.segmentList.splice(i + 1);
-      this.logger.warn(`log ${this.name}: segment ${seg.baseOffset} ends at ${seg.readNextOffset()} before segment ${next.baseOffset}; deleting ${dropped.length} later segment(s)`);
-      for (const d of dropped) d.deleteFiles();
-      break;
-    }
+    // A power cut can drop a segment's unsynced tail while the next segment's file (made by a roll)
+    // survives; like Kafka, the offsets in between stay unused (a gap, as compaction leaves), and the
+    // log end offset never moves backwards past offsets that might have been handed out.
   }
 
   private newSegment(baseOffset: number): LogSegment {

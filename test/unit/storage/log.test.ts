@@ -192,6 +192,7 @@ describe('Log recovery', () => {
       let off = 0;
       while (off < log.logEndOffset) {
         const bs = batchesOf(log.read(off, 1 << 30));
+        if (bs.length === 0) break; // unsynced tail lost before a rolled segment: a gap, as in Kafka
         all.push(...bs);
         off = bs.at(-1)!.lastOffset + 1;
       }
