@@ -56,6 +56,8 @@ interface SnappyModule {
   uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
 }
 interface Lz4Module {
+  /** lz4_flex's block compressor; output = uncompressed size (u32 LE) + one raw LZ4 block. */
+  compressSync(data: Buffer): Buffer;
   compressFrameSync(data: Buffer, options?: { contentChecksum?: boolean; blockChecksums?: boolean }): Buffer;
   decompressFrameSync(data: Buffer): Buffer;
 }
@@ -88,8 +90,7 @@ export function compress(type: CompressionType, data: Buffer, options: CompressO
     case 2:
       return snappyXerialCompress(data);
     case 3:
-      // Independent blocks without checksums, as the Java client writes; every client reads that.
-      return lz4.compressFrameSync(data, { contentChecksum: false, blockChecksums: false });
+      return lz4FrameCompress(data);
     case 4:
       return toBuffer(zstd.compress(data, options.level ?? 3));
     default:
@@ -251,6 +252,76 @@ function lz4Decompress(data: Buffer, maxBytes: number): Buffer {
     pos = end;
   }
   return out.length === 1 ? out[0]! : Buffer.concat(out, total);
+}
+
+/** 64 KiB blocks (BD code 4), as the Java client writes. */
+const LZ4_BLOCK_SIZE = 64 * 1024;
+const LZ4_UNCOMPRESSED_BLOCK = 0x80000000;
+/** FLG: version 01, independent blocks, no checksums, no content size; BD: 64 KiB blocks. */
+const LZ4_FRAME_HEADER = lz4FrameHeader(0x60, 0x40);
+
+function lz4FrameHeader(flg: number, bd: number): Buffer {
+  const h = Buffer.alloc(7);
+  h.writeUInt32LE(LZ4_MAGIC, 0);
+  h[4] = flg;
+  h[5] = bd;
+  h[6] = (xxh32(h.subarray(4, 6)) >>> 8) & 0xff;
+  return h;
+}
+
+/**
+ * Writes the frame the Java client writes (independent 64 KiB blocks, no checksums), assembled
+ * here from lz4-napi's block compressor, which is ~5x faster than its frame encoder. A block that
+ * does not shrink is stored uncompressed, as the format allows.
+ */
+function lz4FrameCompress(data: Buffer): Buffer {
+  const parts: Buffer[] = [LZ4_FRAME_HEADER];
+  let total = LZ4_FRAME_HEADER.length + 4;
+  for (let pos = 0; pos < data.length; pos += LZ4_BLOCK_SIZE) {
+    const chunk = data.subarray(pos, Math.min(data.length, pos + LZ4_BLOCK_SIZE));
+    const block = lz4.compressSync(chunk).subarray(4);
+    const stored = block.length >= chunk.length;
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32LE(stored ? (chunk.length | LZ4_UNCOMPRESSED_BLOCK) >>> 0 : block.length, 0);
+    parts.push(header, stored ? chunk : block);
+    total += 4 + (stored ? chunk.length : block.length);
+  }
+  parts.push(Buffer.alloc(4)); // EndMark
+  return Buffer.concat(parts, total);
+}
+
+/** xxHash32 with seed 0; only used for the one-byte LZ4 frame descriptor checksum. */
+function xxh32(input: Buffer): number {
+  const P1 = 2654435761;
+  const P2 = 2246822519;
+  const P3 = 3266489917;
+  const P4 = 668265263;
+  const P5 = 374761393;
+  const rotl = (x: number, r: number): number => ((x << r) | (x >>> (32 - r))) >>> 0;
+  let i = 0;
+  let h: number;
+  if (input.length >= 16) {
+    let v1 = (P1 + P2) >>> 0;
+    let v2 = P2;
+    let v3 = 0;
+    let v4 = (0 - P1) >>> 0;
+    const round = (v: number, lane: number): number => Math.imul(rotl((v + Math.imul(lane, P2)) >>> 0, 13), P1) >>> 0;
+    for (; i + 16 <= input.length; i += 16) {
+      v1 = round(v1, input.readUInt32LE(i));
+      v2 = round(v2, input.readUInt32LE(i + 4));
+      v3 = round(v3, input.readUInt32LE(i + 8));
+      v4 = round(v4, input.readUInt32LE(i + 12));
+    }
+    h = (rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)) >>> 0;
+  } else {
+    h = P5;
+  }
+  h = (h + input.length) >>> 0;
+  for (; i + 4 <= input.length; i += 4) h = Math.imul(rotl((h + Math.imul(input.readUInt32LE(i), P3)) >>> 0, 17), P4) >>> 0;
+  for (; i < input.length; i++) h = Math.imul(rotl((h + Math.imul(input[i]!, P5)) >>> 0, 11), P1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), P2) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), P3) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Returns the end of the LZ4 frame at `start` and an upper bound of its decompressed size. */

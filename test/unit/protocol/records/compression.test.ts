@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const snappy = require('snappy') as { compressSync(b: Buffer): Buffer };
 const lz4 = require('lz4-napi') as {
   compressFrameSync(b: Buffer, o?: { contentChecksum?: boolean; blockChecksums?: boolean }): Buffer;
+  decompressFrameSync(b: Buffer): Buffer;
 };
 
 const CODECS: CompressionType[] = [1, 2, 3, 4];
@@ -206,6 +207,27 @@ function handBuiltLz4Frame(payload: Buffer, contentSize: boolean): Buffer {
   parts.push(Buffer.alloc(4));
   return Buffer.concat(parts);
 }
+
+test('lz4: writes the Java client\'s frame layout (independent 64 KiB blocks, no checksums), readable by lz4_flex', () => {
+  assert.equal(xxh32(Buffer.alloc(0)), 0x02cc5d05); // the reference implementation's empty-input value
+  const input = Buffer.concat([jsonText(200_000), randomBytes(70_000, 11)]);
+  const c = compress(3, input);
+  assert.deepEqual(c.subarray(0, 6), Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40]));
+  assert.equal(c[6], (xxh32(c.subarray(4, 6)) >>> 8) & 0xff);
+  assert.deepEqual(c.subarray(c.length - 4), Buffer.alloc(4));
+  // Decoded by the library's own frame decoder, without our frame walker.
+  assert.deepEqual(lz4.decompressFrameSync(c), input);
+  // The random tail does not compress: at least one block is stored uncompressed (high bit set).
+  let pos = 7;
+  let stored = 0;
+  for (;;) {
+    const word = c.readUInt32LE(pos);
+    if (word === 0) break;
+    if (word & 0x80000000) stored++;
+    pos += 4 + (word & 0x7fffffff);
+  }
+  assert.ok(stored >= 1);
+});
 
 test('lz4: reads stored blocks, content size, concatenated and skippable frames', () => {
   const input = randomBytes(150_000, 5);
