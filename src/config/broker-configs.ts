@@ -551,7 +551,7 @@ export const BROKER_CONFIGS = brokerConfigs({
     doc: 'Bytes a follower asks for per fetch response in total.',
   },
   'num.replica.fetchers': {
-    type: 'int', default: 1, validator: atLeast(1), importance: 'high', dynamic: 'cluster-wide',
+    type: 'int', default: 1, importance: 'high', dynamic: 'cluster-wide',
     doc: 'Fetcher threads per source broker.',
   },
   'replica.high.watermark.checkpoint.interval.ms': {
