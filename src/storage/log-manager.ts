@@ -178,7 +178,7 @@ export class LogManager {
       ...(topicId === undefined ? {} : { topicId }),
       ...(this.params.random === undefined ? {} : { random: this.params.random }),
       ...(hooks === undefined ? {} : { producerStateHooks: hooks }),
-      onIoError: (_log, err) => this.markDirOffline(dir, err, `log ${partitionDirName(tp)}`),
+      onIoError: (_log, err) => this.markDirOffline(dir, err, `I/O on ${partitionDirName(tp)}`),
     });
   }
 

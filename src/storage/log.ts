@@ -137,7 +137,9 @@ export class Log {
   private readonly logger: StorageLogger;
   private readonly random: () => number;
   private readonly hooks: ProducerStateHooks;
+  /** The owner (LogManager) takes the whole log dir offline and logs it; a standalone log logs itself. */
   private readonly onIoError: (log: Log, err: unknown) => void;
+  private readonly onIoErrorGiven: boolean;
   readonly leaderEpochCache: LeaderEpochCache;
   private segmentList: LogSegment[] = [];
   private logEndOffsetValue = 0;
@@ -166,6 +168,7 @@ export class Log {
     this.random = p.random ?? (() => 0);
     this.hooks = p.producerStateHooks ?? {};
     this.onIoError = p.onIoError ?? (() => {});
+    this.onIoErrorGiven = p.onIoError !== undefined;
     this.lastFlushMs = p.clock.monotonicMs();
     this.fs.mkdir(p.dir);
     this.leaderEpochCache = new LeaderEpochCache(p.fs, join(p.dir, LEADER_EPOCH_CHECKPOINT));
@@ -254,8 +257,8 @@ export class Log {
     if (err instanceof StorageError || err instanceof AssertionError) return err;
     if (this.offlineError === undefined) {
       this.offlineError = err;
-      this.logger.error(`log ${this.name} goes offline: ${what} failed`, { dir: this.dir, error: String(err) });
-      this.onIoError(this, err);
+      if (this.onIoErrorGiven) this.onIoError(this, err);
+      else this.logger.error(`log ${this.name} goes offline: ${what} failed: ${String(err)}`, { dir: this.dir });
     }
     return new StorageError('KAFKA_STORAGE_ERROR', `${what} failed for ${this.name}: ${String(err)}`, { cause: err });
   }

@@ -77,7 +77,8 @@ export class SimDisk implements FileSystem {
     if (this.readOnly) throw fsError('EROFS', `read-only file system: ${path}`);
   }
 
-  private usedBytes(): number {
+  /** Bytes held by all files. */
+  usedBytes(): number {
     let n = 0;
     for (const f of this.files.values()) n += f.length;
     return n;
