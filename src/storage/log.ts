@@ -930,20 +930,36 @@ export class Log {
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
-  /** Clean close: flushes data and indexes so the next open can skip recovery. */
+  /** Clean close: waits for an in-flight flush, then closeSync(). */
   async close(): Promise<void> {
+    if (this.flushing) await this.flush().catch(() => {});
+    this.closeSync();
+  }
+
+  /**
+   * Clean close, blocking: fdatasyncs everything past the recovery point and writes the indexes,
+   * so the next open (with the checkpointed recovery point) can skip recovery.
+   */
+  closeSync(): void {
     if (this.isOffline) {
-      for (const s of this.segmentList) s.file.close();
+      this.closeHandles();
       return;
     }
-    await this.flush();
     this.io('close', () => {
       const snapshot = this.hooks.takeSnapshot?.(this.logEndOffsetValue);
       if (snapshot !== undefined) this.writeProducerSnapshot(this.logEndOffsetValue, snapshot);
-      for (const s of this.segmentList) {
-        if (s === this.activeSegment) s.onBecomeInactive();
-        s.close();
+      const from = Math.max(0, this.segmentIndexFor(this.recoveryPointValue));
+      const active = this.activeSegment;
+      active.onBecomeInactive();
+      for (let i = from; i < this.segmentList.length; i++) {
+        const s = this.segmentList[i]!;
+        s.offsetIndex.sync();
+        s.timeIndex.sync();
+        s.txnIndex.sync();
+        this.fs.fdatasyncSync(s.file.fd);
       }
+      this.recoveryPointValue = this.logEndOffsetValue;
+      for (const s of this.segmentList) s.close();
       for (const p of this.pendingDeletes.splice(0)) p.segment.deleteFiles();
     });
   }
