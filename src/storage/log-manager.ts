@@ -50,7 +50,11 @@ interface LogDirState {
   readonly path: string;
   offline: boolean;
   readonly logs: Map<string, Log>;
+  /** Partitions found in the dir that could not be opened because the dir failed. */
+  readonly unopened: Set<string>;
 }
+
+export type PartitionStorageState = 'online' | 'offline' | 'absent';
 
 /**
  * Owns every log of every log dir: loading at startup (with recovery after an unclean shutdown),
@@ -82,7 +86,7 @@ export class LogManager {
     this.clock = params.clock;
     this.logger = params.logger;
     this.config = { ...DEFAULT_LOG_MANAGER_CONFIG, ...params.managerConfig };
-    this.dirs = params.logDirs.map((path) => ({ path, offline: false, logs: new Map() }));
+    this.dirs = params.logDirs.map((path) => ({ path, offline: false, logs: new Map(), unopened: new Set<string>() }));
     this.cleaner = new LogCleaner({
       fs: this.fs,
       clock: this.clock,
@@ -99,6 +103,7 @@ export class LogManager {
         this.loadDir(dir);
       } catch (err) {
         this.markDirOffline(dir, err, 'startup');
+        this.rememberUnopened(dir);
       }
     }
     this.nextRetentionMs = now + this.config.retentionCheckIntervalMs;
@@ -141,6 +146,26 @@ export class LogManager {
       this.fs.syncDir(dir.path);
     }
     this.logger.info(`loaded ${dir.logs.size} logs from ${dir.path}`, { cleanShutdown });
+  }
+
+  /** After a failed load, still know which partitions live in the dir, so they answer KAFKA_STORAGE_ERROR. */
+  private rememberUnopened(dir: LogDirState): void {
+    try {
+      for (const name of this.fs.readdir(dir.path)) {
+        const tp = parsePartitionDirName(name);
+        if (tp !== undefined && !dir.logs.has(topicPartitionKey(tp))) dir.unopened.add(topicPartitionKey(tp));
+      }
+    } catch {
+      // The directory cannot even be listed: its partitions are unknown, and the dir is offline anyway.
+    }
+  }
+
+  /** Whether `tp` has a usable log here, lives in a failed log dir, or is not stored here at all. */
+  partitionState(tp: TopicPartition): PartitionStorageState {
+    const key = topicPartitionKey(tp);
+    const entry = this.logs.get(key);
+    if (entry !== undefined) return entry.dir.offline || entry.log.isOffline ? 'offline' : 'online';
+    return this.dirs.some((d) => d.unopened.has(key)) ? 'offline' : 'absent';
   }
 
   private checkMeta(path: string): void {
@@ -202,6 +227,9 @@ export class LogManager {
     if (existing !== undefined) {
       if (existing.dir.offline) throw new StorageError('KAFKA_STORAGE_ERROR', `log dir ${existing.dir.path} is offline`);
       return existing.log;
+    }
+    if (this.partitionState(tp) === 'offline') {
+      throw new StorageError('KAFKA_STORAGE_ERROR', `partition ${topicPartitionKey(tp)} is in an offline log dir`);
     }
     const online = this.dirs.filter((d) => !d.offline);
     if (online.length === 0) throw new StorageError('KAFKA_STORAGE_ERROR', 'no online log dir');
