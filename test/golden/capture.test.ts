@@ -45,7 +45,10 @@ for (const s of SCENARIOS) {
   });
 }
 
-/** Keeps every Produce frame (the records add up across them) and the first frame of each api x version. */
+/**
+ * Keeps every Produce frame (the records add up across them), every SyncGroup frame (one of them
+ * carries the real assignment) and the first frame of each other api x version.
+ */
 function writeFixtures(s: Scenario, requests: readonly CapturedRequest[]): void {
   const dir = join(fixturesDir(), s.name);
   mkdirSync(dir, { recursive: true });
@@ -53,7 +56,7 @@ function writeFixtures(s: Scenario, requests: readonly CapturedRequest[]): void 
   const kept = new Set<string>();
   for (const [i, r] of requests.entries()) {
     const kind = `${r.apiKey}v${r.apiVersion}`;
-    if (r.apiKey !== API.Produce && kept.has(kind)) continue;
+    if (r.apiKey !== API.Produce && r.apiKey !== API.SyncGroup && kept.has(kind)) continue;
     kept.add(kind);
     const hex = r.frame.toString('hex').replace(/(.{64})/g, '$1\n').trimEnd();
     writeFileSync(join(dir, `${String(i).padStart(3, '0')}-${apiName(r.apiKey)}-v${r.apiVersion}.hex`), `${hex}\n`);

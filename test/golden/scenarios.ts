@@ -246,7 +246,9 @@ function kcatScenario(codec: Codec, options: KcatOptions = {}): Scenario {
       const common = ['-b', broker.bootstrap, '-X', `client.id=${this.clientId}`, '-q'];
       // -K: splits key and value; -H adds the header to every record; -z sets compression.codec.
       const lines = kcatSent.map((r) => `${r.key}:${r.value}\n`).join('');
-      await runProcess('kcat', [...common, '-P', '-t', this.topic, '-K', ':', '-H', 'h1=x', '-X', 'acks=all', '-z', codec], lines, timeoutMs);
+      // The linger keeps the three records in one batch however the lines arrive (EOF flushes at once).
+      const produce = [...common, '-P', '-t', this.topic, '-K', ':', '-H', 'h1=x', '-X', 'acks=all', '-X', 'linger.ms=100', '-z', codec];
+      await runProcess('kcat', produce, lines, timeoutMs);
       const out = await runProcess(
         'kcat',
         [...common, '-G', this.group, '-X', 'auto.offset.reset=earliest', '-c', String(kcatSent.length), '-f', '%k\\n', this.topic],
@@ -262,21 +264,23 @@ function kcatScenario(codec: Codec, options: KcatOptions = {}): Scenario {
 // ---- Python clients (Debian's packages live under /usr/bin/python3) ------------------------------
 
 const PYTHON = '/usr/bin/python3';
-// Values long enough to compress: both clients send a batch uncompressed when compressing does not shrink it.
+// Values long enough to compress (both clients send a batch uncompressed when compressing does
+// not shrink it), and a linger so that both records go in one batch whatever the timing.
 const PYTHON_V1 = 'python value one, '.repeat(8);
+const PYTHON_V2 = 'python value two, '.repeat(8);
 const pythonSent: SentRecord[] = [
   { key: 'k1', value: PYTHON_V1, headers: [['h1', 'x']] },
-  { key: 'k2', value: 'v2', headers: [] },
+  { key: 'k2', value: PYTHON_V2, headers: [] },
 ];
 
 // Produces pythonSent, then consumes it back in a group; prints the keys it read.
 const KAFKA_PYTHON_SCRIPT = `
 import sys
 from kafka import KafkaProducer, KafkaConsumer
-addr, topic, group, client_id, v1 = sys.argv[1:6]
-p = KafkaProducer(bootstrap_servers=addr, client_id=client_id, acks='all', compression_type='gzip')
+addr, topic, group, client_id, v1, v2 = sys.argv[1:7]
+p = KafkaProducer(bootstrap_servers=addr, client_id=client_id, acks='all', compression_type='gzip', linger_ms=100)
 p.send(topic, key=b'k1', value=v1.encode(), headers=[('h1', b'x')])
-p.send(topic, key=b'k2', value=b'v2')
+p.send(topic, key=b'k2', value=v2.encode())
 p.flush(); p.close()
 c = KafkaConsumer(topic, bootstrap_servers=addr, group_id=group, client_id=client_id,
                   auto_offset_reset='earliest', consumer_timeout_ms=10000, fetch_max_wait_ms=100)
@@ -291,10 +295,10 @@ print(','.join(keys))
 const CONFLUENT_SCRIPT = `
 import sys
 from confluent_kafka import Producer, Consumer
-addr, topic, group, client_id, v1 = sys.argv[1:6]
-p = Producer({'bootstrap.servers': addr, 'client.id': client_id, 'enable.idempotence': True, 'compression.type': 'lz4'})
+addr, topic, group, client_id, v1, v2 = sys.argv[1:7]
+p = Producer({'bootstrap.servers': addr, 'client.id': client_id, 'enable.idempotence': True, 'compression.type': 'lz4', 'linger.ms': 100})
 p.produce(topic, key=b'k1', value=v1.encode(), headers=[('h1', b'x')])
-p.produce(topic, key=b'k2', value=b'v2')
+p.produce(topic, key=b'k2', value=v2.encode())
 if p.flush(10) != 0: raise SystemExit('flush timed out')
 c = Consumer({'bootstrap.servers': addr, 'group.id': group, 'client.id': client_id,
               'auto.offset.reset': 'earliest', 'fetch.wait.max.ms': 100})
@@ -321,7 +325,7 @@ function pythonScenario(name: string, script: string, rest: Pick<Scenario, 'comp
     sent: pythonSent,
     ...rest,
     async run(broker, timeoutMs) {
-      const r = await runProcess(PYTHON, ['-c', script, broker.bootstrap, this.topic, this.group, this.clientId, PYTHON_V1], '', timeoutMs);
+      const r = await runProcess(PYTHON, ['-c', script, broker.bootstrap, this.topic, this.group, this.clientId, PYTHON_V1, PYTHON_V2], '', timeoutMs);
       if (r.stdout.trim() !== 'k1,k2') throw new Error(`${name} consumed ${r.stdout}`);
     },
   };
