@@ -63,6 +63,15 @@ export interface LogAppendInfo {
   readonly durable: Promise<void> | null;
 }
 
+export interface AppendOptions {
+  /**
+   * The caller (the produce path) already checked every batch's CRC-32C, e.g. with
+   * protocol/records validateBatch: storage skips its own pass over the bytes. Structure and sizes
+   * are still checked.
+   */
+  readonly crcVerified?: boolean;
+}
+
 export interface FetchDataInfo {
   readonly fetchOffset: number;
   /** Whole batches from one segment; undefined when there is nothing to return. */
@@ -394,14 +403,14 @@ export class Log {
    * Validates batches (structure, CRC, size) and returns their layout. Throws CORRUPT_MESSAGE,
    * MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE.
    */
-  private validate(buf: Buffer): AppendedBatch[] {
+  private validate(buf: Buffer, verifyCrc: boolean): AppendedBatch[] {
     const batches: AppendedBatch[] = [];
     if (buf.length > this.config.segmentBytes) {
       throw new StorageError('RECORD_LIST_TOO_LARGE', `${buf.length} bytes exceed segment.bytes ${this.config.segmentBytes}`);
     }
     let pos = 0;
     while (pos < buf.length) {
-      const problem = batchProblemAt(buf, pos, buf.length, true);
+      const problem = batchProblemAt(buf, pos, buf.length, verifyCrc);
       if (problem !== undefined) throw new StorageError('CORRUPT_MESSAGE', `invalid record batch at byte ${pos}: ${problem}`);
       const size = batchSizeAt(buf, pos);
       if (size > this.config.maxMessageBytes) {
@@ -422,9 +431,9 @@ export class Log {
    * Leader append: validates, assigns offsets by patching each batch's base offset (and leader
    * epoch, and LogAppendTime if configured) in `buf`, then writes `buf` as is.
    */
-  appendAsLeader(buf: Buffer, leaderEpoch: number): LogAppendInfo {
+  appendAsLeader(buf: Buffer, leaderEpoch: number, options: AppendOptions = {}): LogAppendInfo {
     this.checkOnline();
-    const validated = this.validate(buf);
+    const validated = this.validate(buf, options.crcVerified !== true);
     const firstOffset = this.logEndOffsetValue;
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? this.clock.nowMs() : -1;
     let next = firstOffset;
@@ -450,9 +459,9 @@ export class Log {
   }
 
   /** Follower (or restore) append: offsets are already in the batches and must continue the log. */
-  appendAsFollower(buf: Buffer): LogAppendInfo {
+  appendAsFollower(buf: Buffer, options: AppendOptions = {}): LogAppendInfo {
     this.checkOnline();
-    const batches = this.validate(buf);
+    const batches = this.validate(buf, options.crcVerified !== true);
     const first = batches[0];
     if (first === undefined) return this.emptyAppendInfo();
     const firstOffset = baseOffsetAt(buf, first.at);
@@ -577,7 +586,12 @@ export class Log {
     if (this.logEndOffsetValue <= this.recoveryPointValue && !this.flushing) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.flushWaiters.push({ resolve, reject });
-      if (!this.flushing) void this.runFlushRounds();
+      if (!this.flushing) {
+        this.flushing = true;
+        // Start on a microtask: appenders woken by the previous round run first and join this one,
+        // so a round covers every append that is ready instead of alternating 1 and N-1.
+        queueMicrotask(() => void this.runFlushRounds());
+      }
     });
   }
 
@@ -983,6 +997,11 @@ export class Log {
     const n = slice.file.read(buf, 0, slice.size, slice.position);
     return n === slice.size ? buf : buf.subarray(0, n);
   }
+}
+
+/** Reads a slice into `target` (reused by the caller); returns the bytes read. */
+export function readSliceInto(slice: FileSlice, target: Buffer): number {
+  return slice.file.read(target, 0, Math.min(slice.size, target.length), slice.position);
 }
 
 /** Reads a slice into a Buffer without blocking the event loop (what a network layer would send). */
