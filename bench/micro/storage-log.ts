@@ -310,10 +310,12 @@ async function main(): Promise<void> {
     const rlog = openLog({ segmentBytes: 1024 * MIB });
     const target = recoveryGib * 1024 * MIB;
     let w = 0;
+    const batch = Buffer.from(bigBatch);
     while (w < target) {
-      rlog.appendAsLeader(Buffer.from(bigBatch), 0, { crcVerified: true });
+      rlog.appendAsLeader(batch, 0, { crcVerified: true });
       w += bigBatch.length;
     }
+    const expectedEnd = rlog.logEndOffset;
     const dir = rlog.dir;
     rlog.closeHandles(); // no flush, no clean-shutdown marker: exactly what SIGKILL leaves
     const t0 = performance.now();
@@ -322,7 +324,8 @@ async function main(): Promise<void> {
       logger: SILENT_LOGGER, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: false,
     });
     const ms = performance.now() - t0;
-    out['recoveryUnflushedTail'] = { gib: recoveryGib, ms: Math.round(ms), segments: reopened.segments.length, limitMs: 5000 };
+    if (reopened.logEndOffset !== expectedEnd) throw new Error(`recovery lost data: ${reopened.logEndOffset} != ${expectedEnd}`);
+    out['recoveryUnflushedTail'] = { gib: recoveryGib, ms: Math.round(ms), segments: reopened.segments.length, batchesValidated: expectedEnd, limitMs: 5000 };
     reopened.delete();
   }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
