@@ -340,6 +340,7 @@ function groupSegments(segments: readonly LogSegment[], log: Log): LogSegment[][
   let size = 0;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
+    seg.ensureIndexes();
     const nextBase = log.segments[log.segments.indexOf(seg) + 1]?.baseOffset ?? log.logEndOffset;
     const first = current[0];
     const fits =

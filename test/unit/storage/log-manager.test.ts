@@ -123,3 +123,52 @@ describe('LogManager', () => {
     assert.equal(Log.readSliceSync(other.read(0, 1 << 20).slice!).length > 0, true);
   });
 });
+
+describe('LogManager periodic work', () => {
+  it('flushes by flush.ms on the flush scheduler and checkpoints the recovery point', async () => {
+    const disk = new SimDisk();
+    const clock = new SimClock();
+    const m = new LogManager({
+      fs: disk,
+      clock,
+      logDirs: ['/d'],
+      logger: { info() {}, warn() {}, error() {} },
+      defaultConfig: logConfig({ flushMs: 5000 }),
+      managerConfig: { flushSchedulerIntervalMs: 1000, flushOffsetCheckpointIntervalMs: 2000 },
+    });
+    m.startup();
+    const log = m.getOrCreateLog({ topic: 't', partition: 0 });
+    log.appendAsLeader(batch(3), 0);
+    clock.advance(1000);
+    await m.poll();
+    assert.equal(log.recoveryPoint, 0, 'not yet flush.ms old');
+    const syncs = disk.fdatasyncCount;
+    clock.advance(5000);
+    await m.poll();
+    assert.equal(log.recoveryPoint, 3);
+    assert.ok(disk.fdatasyncCount > syncs);
+    assert.equal(disk.readFile('/d/recovery-point-offset-checkpoint')!.toString(), '0\n1\nt 0 3\n');
+  });
+
+  it('compacts logs with cleanup.policy=compact from poll() and checkpoints the cleaner', async () => {
+    const disk = new SimDisk();
+    const clock = new SimClock();
+    const m = new LogManager({
+      fs: disk,
+      clock,
+      logDirs: ['/d'],
+      logger: { info() {}, warn() {}, error() {} },
+      defaultConfig: logConfig({ cleanupPolicy: 'compact', segmentBytes: 1024, fileDeleteDelayMs: 0 }),
+      managerConfig: { cleanerBackoffMs: 500 },
+    });
+    m.startup();
+    const log = m.getOrCreateLog({ topic: 'c', partition: 0 });
+    for (let i = 0; i < 30; i++) log.appendAsLeader(batch(3, { key: (k) => `key${k}`, pad: 20 }), 0);
+    log.updateHighWatermark(log.logEndOffset);
+    const before = log.size;
+    clock.advance(500);
+    await m.poll();
+    assert.ok(log.size < before / 2, `compacted ${before} -> ${log.size}`);
+    assert.match(disk.readFile('/d/cleaner-offset-checkpoint')!.toString(), /^0\n1\nc 0 \d+\n$/);
+  });
+});
