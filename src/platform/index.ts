@@ -1,2 +1,3 @@
 export { NodeFileSystem } from './node-file-system.js';
 export { SystemClock, SystemScheduler } from './system-clock.js';
+export { TcpTransport } from './tcp-transport.js';

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { assertNever } from '../common/assert.js';
 import type { FileStat, FileSystem, OpenMode } from '../common/file-system.js';
 
 function flagsFor(mode: OpenMode): number {
@@ -10,6 +11,8 @@ function flagsFor(mode: OpenMode): number {
       return fs.constants.O_RDWR;
     case 'create':
       return fs.constants.O_RDWR | fs.constants.O_CREAT;
+    default:
+      return assertNever(mode, 'open mode');
   }
 }
 
