@@ -28,6 +28,14 @@ export function isStorageError(err: unknown, code?: StorageErrorCode): err is St
   return err instanceof StorageError && (code === undefined || err.code === code);
 }
 
+/**
+ * A segment's bytes are not the batches they should be (found while reading, not during
+ * recovery): an operating error, so the log goes offline rather than serving or skipping them.
+ */
+export class CorruptSegmentError extends Error {
+  override name = 'CorruptSegmentError';
+}
+
 /** A sink for operating errors; the broker passes its logger. */
 export interface StorageLogger {
   error(message: string, fields?: Record<string, unknown>): void;

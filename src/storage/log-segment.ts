@@ -6,8 +6,10 @@ import {
   batchProblemAt,
   batchSizeAt,
   lastOffsetAt,
+  magicAt,
   maxTimestampAt,
 } from './batch-header.js';
+import { CorruptSegmentError } from './errors.js';
 import {
   DELETED_SUFFIX,
   INDEX_SUFFIX,
@@ -200,10 +202,11 @@ export class LogSegment {
         chunkStart = pos;
         chunkLen = this.file.read(chunk, 0, Math.min(chunk.length, endPosition - pos), pos);
         rel = 0;
-        if (chunkLen < HEADER_SIZE) return;
+        if (chunkLen < HEADER_SIZE) throw this.corrupt(pos, `${chunkLen} bytes where a batch header should be`);
       }
       const size = batchSizeAt(chunk, rel);
-      if (size < HEADER_SIZE || pos + size > endPosition) return;
+      if (size < HEADER_SIZE || pos + size > endPosition) throw this.corrupt(pos, `batch size ${size} does not fit`);
+      if (magicAt(chunk, rel) !== 2) throw this.corrupt(pos, `magic ${magicAt(chunk, rel)}`);
       yield {
         position: pos,
         size,
@@ -213,6 +216,10 @@ export class LogSegment {
       };
       pos += size;
     }
+  }
+
+  private corrupt(position: number, what: string): CorruptSegmentError {
+    return new CorruptSegmentError(`corrupt segment ${this.file.path} at position ${position}: ${what}`);
   }
 
   /** The first batch whose last offset is >= offset, searching from the index. */

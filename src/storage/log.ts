@@ -656,7 +656,8 @@ export class Log {
         if (seg.baseOffset >= bound) break;
         const next = this.segmentList[i + 1];
         let maxPosition = seg.size;
-        if (next === undefined || next.baseOffset > bound) {
+        // Only a bound below the log end needs a position: the log end is the end of the file.
+        if (bound < this.logEndOffsetValue && (next === undefined || next.baseOffset > bound)) {
           const b = seg.translateOffset(bound);
           if (b !== undefined) maxPosition = b.position;
         }

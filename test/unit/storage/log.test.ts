@@ -309,3 +309,23 @@ describe('Log transactions and producer snapshots', () => {
     assert.equal(e.disk.readFile(`${DIR}/partition.metadata`)!.toString(), 'version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAQ\n');
   });
 });
+
+describe('Log corruption found at run time', () => {
+  it('goes offline with a logged error on garbage in the middle of a flushed segment, leaving the bytes alone', async () => {
+    const e = env();
+    const log = e.open({ indexIntervalBytes: 100000 });
+    for (let i = 0; i < 10; i++) log.appendAsLeader(batch(2, { pad: 50 }), 0);
+    await log.flush();
+    const path = `${DIR}/00000000000000000000.log`;
+    const pos = log.read(8, 1).slice!.position;
+    e.disk.corrupt(path, pos + 8, Buffer.from([0x7f, 0x00, 0x00, 0x00])); // batch length of the 5th batch
+    const before = e.disk.readFile(path)!;
+    assert.equal(batchesOf(log.read(0, 1)).length, 1, 'batches before the garbage still read');
+    assert.throws(() => log.read(12, 1), (err) => isStorageError(err, 'KAFKA_STORAGE_ERROR'));
+    assert.equal(e.errors.length, 1);
+    assert.match(e.errors[0]!, /corrupt segment .*00000000000000000000\.log at position/);
+    assert.throws(() => log.read(0, 1), (err) => isStorageError(err, 'KAFKA_STORAGE_ERROR'));
+    assert.throws(() => log.appendAsLeader(batch(1), 0), (err) => isStorageError(err, 'KAFKA_STORAGE_ERROR'));
+    assert.deepEqual(e.disk.readFile(path), before, 'nothing written after going offline');
+  });
+});
