@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
-import { assertNever } from '../common/assert.js';
-import type { FileStat, FileSystem, OpenMode } from '../common/file-system.js';
+import { assertNever } from '../common/index.js';
+import type { FileStat, FileSystem, OpenMode } from '../common/index.js';
 
 function flagsFor(mode: OpenMode): number {
   switch (mode) {

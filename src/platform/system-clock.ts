@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Cancel, Clock, Scheduler } from '../common/clock.js';
+import type { Cancel, Clock, Scheduler } from '../common/index.js';
 
 /** The machine's clocks. */
 export class SystemClock implements Clock {

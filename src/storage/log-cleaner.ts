@@ -1,6 +1,6 @@
 import type { Clock, FileSystem } from '../common/index.js';
-import { buildRecordBatch, RecordBatch } from '../protocol/records/index.js';
-import type { RecordInput } from '../protocol/records/index.js';
+import { buildRecordBatch, RecordBatch } from '../protocol/index.js';
+import type { RecordInput } from '../protocol/index.js';
 import type { StorageLogger } from './errors.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX, topicPartitionKey } from './file-names.js';
 import type { TopicPartition } from './file-names.js';

@@ -1,4 +1,4 @@
-import { RecordBatch } from '../protocol/records/index.js';
+import { RecordBatch } from '../protocol/index.js';
 
 /**
  * Record-level lookups inside one batch (ListOffsets needs the exact record, not the batch).
