@@ -8,7 +8,7 @@ export { OffsetIndex, TimeIndex } from './sparse-index.js';
 export type { OffsetPosition, TimestampOffset } from './sparse-index.js';
 export { TransactionIndex } from './transaction-index.js';
 export type { AbortedTxn } from './transaction-index.js';
-export { LogSegment, SegmentFile } from './log-segment.js';
+export { APPEND_STAGING_BYTES, LogSegment, SegmentFile } from './log-segment.js';
 export type { FileSlice, BatchLocation, AppendedBatch } from './log-segment.js';
 export * from './log.js';
 export { LogManager, REPLICATION_OFFSET_CHECKPOINT } from './log-manager.js';

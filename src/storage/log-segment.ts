@@ -28,20 +28,46 @@ const HEADER_SCAN_CHUNK = 16 * 1024;
 const RECOVERY_CHUNK = 4 * 1024 * 1024;
 
 /**
+ * Appends that wait for an fdatasync anyway (flush.messages reached) are copied here instead of
+ * being written one by one: the flush round writes them with one call just before its fdatasync.
+ * 64 appends of 16 KiB then cost one 1 MiB write instead of 64 write syscalls, which is what kept
+ * group commit at ~40% of a raw "write 1 MiB + fdatasync" loop. 1 MiB is the raw baseline's write
+ * size; larger appends are written straight from the caller's buffer.
+ */
+export const APPEND_STAGING_BYTES = 1024 * 1024;
+/** Free staging buffers kept for reuse across segments (bounds idle memory to this many MiB). */
+const STAGING_POOL_MAX = 8;
+const stagingPool: Buffer[] = [];
+
+/**
  * A log file opened on demand: holds the descriptor that FileSlices point at. The descriptor is
  * closed only when the segment is finally deleted (after file.delete.delay.ms), so a slice handed
  * to the network stays readable; reads after close fail loudly instead of hitting a reused fd.
+ *
+ * Staged appends (see `stage`) are bytes the log already counts but the file does not hold yet.
+ * Every use of the descriptor — reads, size, truncate, fdatasync — goes through `fd`, which writes
+ * them out first, so no reader or file operation can tell staged bytes from written ones.
  */
 export class SegmentFile {
   private fdValue = -1;
   private closed = false;
+  private staging: Buffer | undefined;
+  private stagedBytes = 0;
+  /** File position of staging[0]. */
+  private stagedPosition = 0;
 
   constructor(
     private readonly fs: FileSystem,
     public path: string,
   ) {}
 
+  /** The descriptor, after writing out any staged bytes. */
   get fd(): number {
+    if (this.stagedBytes > 0) this.writeStaged();
+    return this.rawFd;
+  }
+
+  private get rawFd(): number {
     assert(!this.closed, `segment file ${this.path} is closed`);
     if (this.fdValue < 0) this.fdValue = this.fs.open(this.path, 'readWrite');
     return this.fdValue;
@@ -55,6 +81,11 @@ export class SegmentFile {
     return this.closed;
   }
 
+  /** Bytes accepted by `stage` and not yet written. */
+  get pendingBytes(): number {
+    return this.stagedBytes;
+  }
+
   create(): void {
     this.fdValue = this.fs.open(this.path, 'create');
   }
@@ -64,12 +95,62 @@ export class SegmentFile {
   }
 
   readAsync(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-    return this.fs.readAsync(this.fd, buf, offset, length, position);
+    try {
+      return this.fs.readAsync(this.fd, buf, offset, length, position);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
+  /** Writes `buf` whole at `position` now (after anything staged before it). */
+  write(buf: Buffer, position: number): void {
+    this.fs.write(this.fd, buf, 0, buf.length, position);
+  }
+
+  /**
+   * Accepts `buf` for writing at `position` (right after the bytes already staged) by the next use
+   * of `fd`. The caller owns `buf` again on return: it is copied, or written now when it does not fit.
+   */
+  stage(buf: Buffer, position: number): void {
+    if (this.stagedBytes > 0) {
+      assert(position === this.stagedPosition + this.stagedBytes, `staged append at ${position} is not contiguous in ${this.path}`);
+      if (buf.length > APPEND_STAGING_BYTES - this.stagedBytes) this.writeStaged();
+    }
+    if (buf.length >= APPEND_STAGING_BYTES) {
+      this.fs.write(this.rawFd, buf, 0, buf.length, position);
+      return;
+    }
+    if (this.staging === undefined) this.staging = stagingPool.pop() ?? Buffer.allocUnsafe(APPEND_STAGING_BYTES);
+    if (this.stagedBytes === 0) this.stagedPosition = position;
+    buf.copy(this.staging, this.stagedBytes);
+    this.stagedBytes += buf.length;
+  }
+
+  /** Writes out staged bytes now, if any. */
+  writeOutStaged(): void {
+    if (this.stagedBytes > 0) this.writeStaged();
+  }
+
+  private writeStaged(): void {
+    const staging = this.staging;
+    assert(staging !== undefined, 'staged bytes have a buffer');
+    const n = this.stagedBytes;
+    // On failure the bytes stay staged: the log goes offline and they are never acknowledged.
+    this.fs.write(this.rawFd, staging, 0, n, this.stagedPosition);
+    this.stagedBytes = 0;
+    this.staging = undefined;
+    if (stagingPool.length < STAGING_POOL_MAX) stagingPool.push(staging);
+  }
+
+  /**
+   * Closes the descriptor. Bytes still staged are dropped: they belong to appends whose fdatasync
+   * has not run, which are not acknowledged (a clean close syncs every segment first).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stagedBytes = 0;
+    this.staging = undefined;
     if (this.fdValue >= 0) this.fs.close(this.fdValue);
     this.fdValue = -1;
   }
@@ -257,12 +338,17 @@ export class LogSegment {
     return { file: this.file, position: first.position, size: Math.max(0, end - first.position) };
   }
 
-  /** Appends batches already validated and given offsets; `buf` holds them back to back. */
-  append(buf: Buffer, batches: readonly AppendedBatch[]): void {
+  /**
+   * Appends batches already validated and given offsets; `buf` holds them back to back. With
+   * `deferWrite` the bytes may be staged until the next flush (or read) writes them out: only for
+   * appends that are acknowledged after an fdatasync anyway.
+   */
+  append(buf: Buffer, batches: readonly AppendedBatch[], deferWrite = false): void {
     if (batches.length === 0) return;
     this.ensureIndexes();
     const position = this.size;
-    this.fs.write(this.file.fd, buf, 0, buf.length, position);
+    if (deferWrite) this.file.stage(buf, position);
+    else this.file.write(buf, position);
     this.sizeValue = position + buf.length;
     for (const b of batches) this.indexBatch(position + b.at, b.size, b.lastOffset, b.maxTimestamp);
   }
@@ -419,8 +505,13 @@ export class LogSegment {
     return undefined;
   }
 
-  /** Kafka's onBecomeInactiveSegment: record the final max timestamp and persist the indexes. */
+  /**
+   * Kafka's onBecomeInactiveSegment: record the final max timestamp and persist the indexes. Staged
+   * appends are written out first: a next segment must never exist on disk while bytes of this one
+   * are still only in memory, or a process crash would leave a gap in the offsets.
+   */
   onBecomeInactive(): void {
+    this.file.writeOutStaged();
     const m = this.maxTimestampSoFar();
     if (m !== undefined) this.timeIndex.maybeAppend(m.timestamp, m.offset, true);
     this.offsetIndex.flush();

@@ -506,14 +506,17 @@ export class Log {
     for (const b of batches) if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
     // A follower's first batch may start past the log end (compaction gaps): the segment base is the batch's.
     const segmentBase = Math.max(this.logEndOffsetValue, firstOffset);
+    // An append that triggers a flush is acknowledged only after that fdatasync, so its write can
+    // wait for the flush round and go out together with the other appends of the round.
+    const flushDue = last.lastOffset + 1 - this.recoveryPointValue >= this.config.flushMessages;
     this.io('append', () => {
       this.maybeRoll(buf.length, maxTimestamp, firstOffset, last.lastOffset, segmentBase);
-      this.activeSegment.append(buf, batches);
+      this.activeSegment.append(buf, batches, flushDue);
     });
     this.logEndOffsetValue = last.lastOffset + 1;
     this.hooks.onAppend?.(buf, batches);
     let durable: Promise<void> | null = null;
-    if (this.unflushedMessages >= this.config.flushMessages) {
+    if (flushDue) {
       durable = this.flush();
       // A caller that does not wait for durability must not crash the process on a failed flush;
       // the error is logged and the log goes offline either way.
@@ -603,6 +606,8 @@ export class Log {
         this.flushWaiters = [];
         const target = this.logEndOffsetValue;
         try {
+          // Closed without a flush since these appends: their bytes may never reach the file.
+          this.checkOnline();
           const active = this.activeSegment;
           const from = Math.max(0, this.segmentIndexFor(this.recoveryPointValue));
           const segs = this.segmentList.slice(from);
@@ -979,8 +984,13 @@ export class Log {
     });
   }
 
-  /** Closes descriptors without flushing (the log dir is gone or offline). */
+  /**
+   * Closes descriptors without flushing (the log dir is gone or offline). The log is offline from
+   * now on: appends still waiting for an fdatasync (their bytes possibly only staged) are never
+   * acknowledged; their `durable` rejects.
+   */
   closeHandles(): void {
+    if (this.offlineError === undefined) this.offlineError = new StorageError('KAFKA_STORAGE_ERROR', `log ${this.name} was closed without a flush`);
     for (const s of this.segmentList) s.file.close();
     for (const p of this.pendingDeletes) p.segment.file.close();
   }
