@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRecordBatch, RecordBatch } from '../../../src/protocol/records/index.js';
-import { APPEND_STAGING_BYTES, Log, SILENT_LOGGER, logConfig } from '../../../src/storage/index.js';
+import { APPEND_STAGING_BYTES, Log, SILENT_LOGGER, isStorageError, logConfig } from '../../../src/storage/index.js';
 import type { LogConfig } from '../../../src/storage/index.js';
 import type { OpenMode } from '../../../src/common/index.js';
 import { Prng, SimClock, SimDisk } from '../../../src/testkit/index.js';
@@ -211,8 +211,9 @@ describe('Log append staging (group commit writes)', () => {
     const first = log.appendAsLeader(batch(2), 0);
     await until(() => disk.heldSyncs > 0, 'the flush round');
     await settle(disk, [first.durable]);
-    log.appendAsLeader(batch(4), 0);
+    const dropped = log.appendAsLeader(batch(4), 0);
     log.closeHandles();
+    await assert.rejects(dropped.durable!, (e) => isStorageError(e, 'KAFKA_STORAGE_ERROR'), 'never acknowledged');
     disk.processCrash();
     const reopened = openOn(disk, { flushMessages: 1 });
     assert.equal(reopened.logEndOffset, 2);
