@@ -3,3 +3,5 @@ export * from './file-system.js';
 export * from './clock.js';
 export * from './crc32c.js';
 export * from './errors.js';
+export * from './logger.js';
+export * from './transport.js';

@@ -6,7 +6,7 @@ import type {
   TransportListener,
   TransportSocket,
   TransportSocketEvents,
-} from '../common/transport.js';
+} from '../common/index.js';
 
 /** How long `end()` waits for a peer to take our last bytes before the socket is destroyed. */
 const END_FLUSH_TIMEOUT_MS = 5_000;
