@@ -1,3 +1,4 @@
+import { EMPTY_BUFFER } from '../protocol/index.js';
 import type { FieldSchema, FieldTypeSchema, MessageDescriptor, VersionRange } from '../protocol/index.js';
 
 /**
@@ -103,9 +104,17 @@ class Mirror {
         continue;
       }
       const t = f.type;
+      if (typeof t === 'string' && out[f.name] === null && !inVersion(f.nullableVersions, this.version)) {
+        // Some schema defaults are null for fields that are not nullable in every version
+        // (FetchSnapshot's unalignedRecords): write the empty value instead.
+        if (t === 'bytes' || t === 'records') out[f.name] = EMPTY_BUFFER;
+        else if (t === 'string') out[f.name] = '';
+      }
       if (typeof t === 'string') {
         const src = reqValue === undefined ? undefined : this.keySource(f, reqFields);
-        if (src !== undefined && reqValue![src.name] !== undefined) out[f.name] = reqValue![src.name];
+        const value = src === undefined ? undefined : reqValue![src.name];
+        // A null the response cannot carry (Metadata v10-11 topic names) keeps the default.
+        if (value !== undefined && (value !== null || inVersion(f.nullableVersions, this.version))) out[f.name] = value;
         continue;
       }
       if ('struct' in t) {
