@@ -259,9 +259,8 @@ function tsType(t: FieldType, f: FieldDef): string {
 
 function fieldTsType(f: FieldDef, ctx: Ctx): string {
   const base = tsType(f.type, f);
-  const isRecords = f.type.kind === 'primitive' && f.type.name === 'records';
   const nullableDefault = f.defaultValue === 'null' || f.defaultValue === 'None';
-  return isNullableAnywhere(f, ctx) || isRecords || nullableDefault ? `${base} | null` : base;
+  return isNullableAnywhere(f, ctx) || nullableDefault ? `${base} | null` : base;
 }
 
 function defaultExpr(f: FieldDef): string {
@@ -291,7 +290,9 @@ function defaultExpr(f: FieldDef): string {
     case 'bytes':
       return 'EMPTY_BUFFER';
     case 'records':
-      return 'null';
+      // Kafka's generator starts records at null; a field that may not be null starts empty, so
+      // that a default-built message encodes to something its own decoder accepts.
+      return f.nullable.min <= f.nullable.max ? 'null' : 'EMPTY_BUFFER';
     default:
       throw new Error(`unknown primitive ${t.name}`);
   }

@@ -4,7 +4,7 @@
  * - response header v1 for flexible versions, v0 otherwise, and ALWAYS v0 for ApiVersions (clients
  *   must be able to read the answer before they know which versions the broker speaks);
  * - an ApiVersions request of a version we do not know is answered in v0 with UNSUPPORTED_VERSION
- *   and our supported ranges, so the client can retry with a version we speak.
+ *   and the range of ApiVersions we speak (Kafka lists only that API), so the client can retry.
  */
 import { DecodeError, Reader, Writer, resetZeroCopyTally, takeZeroCopyTally } from './codec/index.js';
 import type { ApiDescriptor, MessageDescriptor } from './codec/index.js';
@@ -125,7 +125,8 @@ export function decodeResponseFrame<T>(
 
 /**
  * The answer to an ApiVersions request of a version we do not support: version 0 of the response
- * (which every client can parse), error UNSUPPORTED_VERSION, and the ranges we do support.
+ * (which every client can parse), error UNSUPPORTED_VERSION, and the given ranges (Kafka sends just
+ * the ApiVersions range).
  */
 export function encodeUnsupportedApiVersionsResponse(
   correlationId: number,

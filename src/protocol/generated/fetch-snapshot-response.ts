@@ -165,12 +165,12 @@ export interface FetchSnapshotResponsePartitionSnapshot {
   currentLeader: FetchSnapshotResponseLeaderIdAndEpoch;
   size: number;
   position: number;
-  unalignedRecords: Buffer | null;
+  unalignedRecords: Buffer;
   unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultFetchSnapshotResponsePartitionSnapshot(): FetchSnapshotResponsePartitionSnapshot {
-  return { index: 0, errorCode: 0, snapshotId: defaultFetchSnapshotResponseSnapshotId(), currentLeader: defaultFetchSnapshotResponseLeaderIdAndEpoch(), size: 0, position: 0, unalignedRecords: null };
+  return { index: 0, errorCode: 0, snapshotId: defaultFetchSnapshotResponseSnapshotId(), currentLeader: defaultFetchSnapshotResponseLeaderIdAndEpoch(), size: 0, position: 0, unalignedRecords: EMPTY_BUFFER };
 }
 
 export function createFetchSnapshotResponsePartitionSnapshot(init: Partial<FetchSnapshotResponsePartitionSnapshot> = {}): FetchSnapshotResponsePartitionSnapshot {
@@ -184,7 +184,7 @@ function readFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number):
   const _snapshotId: FetchSnapshotResponseSnapshotId = readFetchSnapshotResponseSnapshotId(r, version);
   const _size: number = r.int64();
   const _position: number = r.int64();
-  const _unalignedRecords: Buffer | null = r.compactBytesField();
+  const _unalignedRecords: Buffer = r.compactBytesField();
   let _currentLeader: FetchSnapshotResponseLeaderIdAndEpoch = defaultFetchSnapshotResponseLeaderIdAndEpoch();
   let unknownTaggedFields: TaggedField[] | undefined;
   if (true) {
