@@ -404,14 +404,19 @@ export class LogSegment {
     return next;
   }
 
-  /** Rebuilds both indexes from batch headers (no CRC check). */
-  rebuildIndexes(): void {
+  /** Empties both indexes and the state derived from the batches, before a rebuild. */
+  private resetIndexState(): void {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestampValue = undefined;
     this.rollingBasedTimestamp = undefined;
     this.bytesSinceLastIndexEntry = 0;
     this.nextOffsetValue = this.baseOffset;
+  }
+
+  /** Rebuilds both indexes from batch headers (no CRC check). */
+  rebuildIndexes(): void {
+    this.resetIndexState();
     for (const b of this.batchesFrom(0)) this.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp);
   }
 
@@ -420,12 +425,7 @@ export class LogSegment {
    * valid one and rebuilds the indexes. Batches must also have increasing offsets.
    */
   recover(): RecoveryResult {
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.maxTimestampValue = undefined;
-    this.rollingBasedTimestamp = undefined;
-    this.bytesSinceLastIndexEntry = 0;
-    this.nextOffsetValue = this.baseOffset;
+    this.resetIndexState();
     const fileSize = this.fs.fileSize(this.file.fd);
     let chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, Math.max(fileSize, HEADER_SIZE)));
     let chunkStart = 0;

@@ -20,9 +20,18 @@ export class Prng {
     return Math.floor(this.next() * bound);
   }
 
+  /** An integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + this.nextInt(hi - lo + 1);
+  }
+
   /** True with probability p. */
   chance(p: number): boolean {
     return this.next() < p;
+  }
+
+  bool(p = 0.5): boolean {
+    return this.chance(p);
   }
 
   pick<T>(items: readonly T[]): T {
