@@ -3,11 +3,12 @@
  * its own process, and writes their JSON to bench/results/micro.json with the machine's facts.
  *   npm run build && node dist/bench/run-micro.js [name-filter]
  */
-import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { machine } from './micro/harness.js';
+import { repoRoot } from '../scripts/repo-root.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] ?? '';
@@ -30,8 +31,7 @@ for (const b of benches) {
     for (const line of text.split('\n')) if (line.trim().startsWith('{')) results.push(JSON.parse(line));
   }
 }
-let repo = here;
-while (!existsSync(join(repo, 'package.json'))) repo = dirname(repo);
+const repo = repoRoot();
 mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
 const out = join(repo, 'bench', 'results', filter === '' ? 'micro.json' : `micro-${filter}.json`);
 writeFileSync(out, JSON.stringify({ machine: machine(), results }, null, 1) + '\n');

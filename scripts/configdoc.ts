@@ -2,19 +2,9 @@
 // Usage (after tsc): node <outDir>/scripts/configdoc.js [--check]
 // --check exits 1 when the committed file differs (CI and a unit test do the same comparison).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { renderConfigDoc } from '../src/config/index.js';
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
+import { repoRoot } from './repo-root.js';
 
 const target = join(repoRoot(), 'docs', 'configuration.md');
 const text = renderConfigDoc();

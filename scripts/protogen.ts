@@ -9,8 +9,9 @@
  * when the committed output differs from what the schemas produce.
  */
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync, statSync, rmSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repoRoot } from './repo-root.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Schema model
@@ -707,16 +708,6 @@ function emitMessage(msg: MessageModel, source: string): string {
 // Driver
 
 const DIRS = ['messages', 'metadata', 'group-coordinator', 'transaction-coordinator', 'raft', 'storage'];
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root');
-    dir = up;
-  }
-  return dir;
-}
 
 export function generate(schemaDir: string): Map<string, string> {
   const files = new Map<string, string>();

@@ -4,9 +4,8 @@
  * the client was asked to do (topic, group, acks, records).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../support/repo.js';
 import {
   API_BY_KEY,
   ConsumerProtocolAssignment,
@@ -321,16 +320,7 @@ function decodeMislabelledSubscription(bytes: Buffer, where: string): ConsumerPr
   return value;
 }
 
-/** The repository root: the nearest directory above this file holding package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    assert.notEqual(up, dir, 'package.json not found above the test');
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot };
 
 export function fixturesDir(): string {
   return join(repoRoot(), 'test', 'golden', 'fixtures');

@@ -10,7 +10,7 @@ import {
   parseOverrides,
   parseProperties,
 } from '../../../src/config/index.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../../support/repo.js';
 
 /** The smallest valid combined-mode node. */
 function minimal(extra: Record<string, string> = {}): Map<string, string> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConfigDoc } from '../../../src/config/index.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../../support/repo.js';
 
 test('docs/configuration.md is generated from the tables and up to date', () => {
   const committed = readFileSync(join(repoRoot(), 'docs', 'configuration.md'), 'utf8');
