@@ -1,6 +1,5 @@
 import { DecodeError } from './errors.js';
-
-const TWO_32 = 4294967296;
+import { int64At } from './int64.js';
 
 /**
  * A bounds-checked cursor over a Buffer. Every read checks the remaining bytes first and throws
@@ -74,13 +73,10 @@ export class Reader {
   /** An int64 as a number; values outside ±(2^53-1) are a decode error (see int64Big for the rare exceptions). */
   int64(): number {
     this.need(8);
-    const hi = this.buf.readInt32BE(this.pos);
-    const lo = this.buf.readUInt32BE(this.pos + 4);
-    if (hi > 0x1fffff || hi < -0x200000 || (hi === -0x200000 && lo === 0)) {
-      throw new DecodeError(`int64 at ${this.pos} is outside the safe integer range`);
-    }
+    const v = int64At(this.buf, this.pos);
+    if (Number.isNaN(v)) throw new DecodeError(`int64 at ${this.pos} is outside the safe integer range`);
     this.pos += 8;
-    return hi * TWO_32 + lo;
+    return v;
   }
 
   int64Big(): bigint {

@@ -1,6 +1,6 @@
 import { assert } from '../../common/index.js';
 
-const TWO_32 = 4294967296;
+import { writeInt64At } from './int64.js';
 
 /** Records at least this large are sent as their own slice instead of being copied into the frame. */
 export const ZERO_COPY_MIN_BYTES = 4096;
@@ -113,11 +113,7 @@ export class Writer {
   }
 
   int64(v: number): void {
-    assert(Number.isSafeInteger(v), `int64 value ${v} is not a safe integer`);
-    const hi = Math.floor(v / TWO_32);
-    const lo = v - hi * TWO_32;
-    this.buf.writeInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(lo, this.pos + 4);
+    writeInt64At(this.buf, this.pos, v);
     this.pos += 8;
   }
 

@@ -1,4 +1,5 @@
 import { crc32c } from '../../common/index.js';
+import { int64At, writeInt64At } from '../codec/index.js';
 import { CompressionError, CorruptRecordsError, RecordCountError } from './errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, decompress, isCompressionType, type CompressionType } from './compression.js';
 import { iterateRecords, MIN_RECORD_SIZE, type Record } from './record.js';
@@ -51,23 +52,11 @@ export const ATTR_TRANSACTIONAL = 0x10;
 export const ATTR_CONTROL = 0x20;
 export const ATTR_DELETE_HORIZON = 0x40;
 
-const TWO_32 = 4294967296;
-
 /** Reads an int64 as a number; values beyond ±(2^53-1) are a corrupt batch. */
 function readInt64(buf: Buffer, pos: number, what: string): number {
-  const hi = buf.readInt32BE(pos);
-  const lo = buf.readUInt32BE(pos + 4);
-  if (hi > 0x1fffff || hi < -0x200000 || (hi === -0x200000 && lo === 0)) {
-    throw new CorruptRecordsError(`${what} is outside the safe integer range`);
-  }
-  return hi * TWO_32 + lo;
-}
-
-function writeInt64(buf: Buffer, pos: number, v: number): void {
-  if (!Number.isSafeInteger(v)) throw new RangeError(`int64 value ${v} is not a safe integer`);
-  const hi = Math.floor(v / TWO_32);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(v - hi * TWO_32, pos + 4);
+  const v = int64At(buf, pos);
+  if (Number.isNaN(v)) throw new CorruptRecordsError(`${what} is outside the safe integer range`);
+  return v;
 }
 
 /** Options for reading records out of a batch. */
@@ -96,7 +85,7 @@ export class RecordBatch {
     return readInt64(this.buf, OFF_BASE_OFFSET, 'baseOffset');
   }
   set baseOffset(v: number) {
-    writeInt64(this.buf, OFF_BASE_OFFSET, v);
+    writeInt64At(this.buf, OFF_BASE_OFFSET, v);
   }
 
   get batchLength(): number {
@@ -163,7 +152,7 @@ export class RecordBatch {
   }
   /** Inside the CRC'd range: call updateCrc() afterwards. */
   set baseTimestamp(v: number) {
-    writeInt64(this.buf, OFF_BASE_TIMESTAMP, v);
+    writeInt64At(this.buf, OFF_BASE_TIMESTAMP, v);
   }
 
   get maxTimestamp(): number {
@@ -171,7 +160,7 @@ export class RecordBatch {
   }
   /** Inside the CRC'd range: call updateCrc() afterwards. */
   set maxTimestamp(v: number) {
-    writeInt64(this.buf, OFF_MAX_TIMESTAMP, v);
+    writeInt64At(this.buf, OFF_MAX_TIMESTAMP, v);
   }
 
   get producerId(): number {

@@ -1,0 +1,23 @@
+import { assert } from '../../common/index.js';
+
+const TWO_32 = 4294967296;
+
+/**
+ * A big-endian int64 at a fixed position as a number, or NaN when it lies outside ±(2^53-1)
+ * (callers turn that into their own decode error). Gregor keeps int64 values as numbers; see
+ * docs/DEVIATIONS.md.
+ */
+export function int64At(buf: Buffer, at: number): number {
+  const hi = buf.readInt32BE(at);
+  const lo = buf.readUInt32BE(at + 4);
+  if (hi > 0x1fffff || hi < -0x200000 || (hi === -0x200000 && lo === 0)) return NaN;
+  return hi * TWO_32 + lo;
+}
+
+/** Writes a safe integer as a big-endian int64; anything else is a bug in the caller. */
+export function writeInt64At(buf: Buffer, at: number, v: number): void {
+  assert(Number.isSafeInteger(v), `int64 value ${v} is not a safe integer`);
+  const hi = Math.floor(v / TWO_32);
+  buf.writeInt32BE(hi, at);
+  buf.writeUInt32BE(v - hi * TWO_32, at + 4);
+}
