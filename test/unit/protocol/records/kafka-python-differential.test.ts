@@ -11,6 +11,7 @@ import {
   type CompressionType,
   type RecordInput,
 } from '../../../../src/protocol/records/index.js';
+import { Prng } from '../../../support/prng.js';
 
 /**
  * Differential tests against kafka-python (Debian's python3-kafka), whose record batch code and
@@ -117,19 +118,10 @@ function codecMissing(c: CompressionType): string | null {
 const b64 = (b: Buffer | null | undefined): string | null => (b === null || b === undefined ? null : b.toString('base64'));
 const unb64 = (s: string | null): Buffer | null => (s === null ? null : Buffer.from(s, 'base64'));
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
 /** Compressible, JSON-ish records (kafka-python stores a batch uncompressed if compression does not pay). */
 function sampleRecords(seed: number, n: number): (RecordInput & { timestamp: number })[] {
-  const rand = prng(seed);
+  const prng = new Prng(seed);
+  const rand = (): number => prng.next();
   const t0 = 1_650_000_000_000;
   return Array.from({ length: n }, (_, i) => ({
     key: rand() < 0.15 ? null : Buffer.from(`user-${Math.floor(rand() * 500)}`),

@@ -10,6 +10,7 @@ import {
   type CompressionType,
   type RecordInput,
 } from '../../../../src/protocol/records/index.js';
+import { Prng } from '../../../support/prng.js';
 
 /**
  * Differential tests against kafkajs's record batch encoder and decoder (an independent
@@ -60,16 +61,6 @@ for (const type of [2, 3, 4] as CompressionType[]) {
   });
 }
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
 interface Sample {
   records: (RecordInput & { timestamp: number; key: Buffer | null; value: Buffer | null })[];
   baseOffset: number;
@@ -81,7 +72,8 @@ interface Sample {
 }
 
 function randomSample(seed: number): Sample {
-  const rand = prng(seed);
+  const prng = new Prng(seed);
+  const rand = (): number => prng.next();
   const bytes = (max: number): Buffer => Buffer.from(Array.from({ length: Math.floor(rand() * max) }, () => Math.floor(rand() * 256)));
   const n = 1 + Math.floor(rand() * 40);
   const t0 = 1_600_000_000_000 + Math.floor(rand() * 1e11);

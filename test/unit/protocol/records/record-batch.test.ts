@@ -15,6 +15,7 @@ import {
   type CompressionType,
   type RecordInput,
 } from '../../../../src/protocol/records/index.js';
+import { Prng } from '../../../support/prng.js';
 
 const SAMPLE: RecordInput[] = [
   { key: 'k0', value: 'v0', timestamp: 1_700_000_000_000, headers: [{ key: 'h', value: 'x' }] },
@@ -32,17 +33,6 @@ function sampleBatch(extra: Partial<Parameters<typeof buildRecordBatch>[0]> = {}
     records: SAMPLE,
     ...extra,
   });
-}
-
-/** Deterministic pseudo-random generator (xorshift32). */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
 }
 
 test('header fields sit at Kafka\'s fixed offsets', () => {
@@ -317,7 +307,8 @@ test('validateBatch names each kind of problem', () => {
 });
 
 test('validateBatch never throws and records() throws only CorruptRecordsError on mutated batches', () => {
-  const rand = prng(2024);
+  const prng = new Prng(2024);
+  const rand = (): number => prng.next();
   const bases = [sampleBatch(), sampleBatch({ compression: 1 }), sampleBatch({ compression: 2 }), sampleBatch({ compression: 3 }), sampleBatch({ compression: 4 })];
   let problems = 0;
   for (let iter = 0; iter < 3000; iter++) {
