@@ -223,7 +223,9 @@ interface Ctx {
 
 function flexExpr(ctx: Ctx, f: FieldDef | undefined): string {
   if (f?.flexibleOverride) return versionCond(f.flexibleOverride, ctx.range);
-  return versionCond(ctx.msg.flexible, ctx.range) === 'true' ? 'true' : versionCond(ctx.msg.flexible, ctx.range) === 'false' ? 'false' : 'flexible';
+  // Inside a struct's functions a non-constant condition is held in the local `flexible`.
+  const c = versionCond(ctx.msg.flexible, ctx.range);
+  return c === 'true' || c === 'false' ? c : 'flexible';
 }
 
 function fieldRange(ctx: Ctx, f: FieldDef): Range {
