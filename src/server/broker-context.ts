@@ -1,0 +1,30 @@
+import type { Clock, Logger } from '../common/index.js';
+import type { BrokerConfig } from '../config/index.js';
+import type { ControllerApi, MetadataImage } from '../metadata/index.js';
+import type { LeaderAndEpoch, QuorumInfo } from '../raft/index.js';
+import type { LogManager } from '../storage/index.js';
+
+/**
+ * What the broker's API handlers see: the composition root (broker.ts) builds one and passes it to
+ * each handler factory. Handlers stay thin: they translate requests into calls on these and
+ * results into responses.
+ */
+export interface BrokerContext {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /**
+   * The broker's effective configuration: static properties plus the dynamic broker configs of
+   * the current image (rebuilt when they change).
+   */
+  config(): BrokerConfig;
+  /** The latest published metadata image (committed and replayed). */
+  image(): MetadataImage;
+  readonly controller: ControllerApi;
+  readonly quorum: {
+    quorumInfo(): QuorumInfo;
+    leaderAndEpoch(): LeaderAndEpoch;
+  };
+  readonly logManager: LogManager;
+}
