@@ -5,7 +5,8 @@
  * KRaftMetadataCache computes them.
  */
 import { ErrorCode } from '../../common/index.js';
-import type { BrokerConfig } from '../../config/index.js';
+import { BrokerConfig, brokerConfigSpec } from '../../config/index.js';
+import { OP_APPEND, OP_DELETE, OP_SET, OP_SUBTRACT } from '../../metadata/index.js';
 import type { BrokerRegistration, ControllerRequestContext, MetadataImage, PartitionRegistration } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 
@@ -176,10 +177,10 @@ export function sortedPartitions(partitions: ReadonlyMap<number, PartitionRegist
  * Kafka's ConfigAdminManager.validateResourceNameIsCurrentNodeId: the error message when a BROKER
  * resource names another node (or no number), else undefined.
  */
-export function brokerIdProblem(resourceName: string, nodeId: number, noun = 'Node id'): string | undefined {
+export function brokerIdProblem(resourceName: string, nodeId: number, noun = 'Node id', orEmpty = false): string | undefined {
   const id = /^-?\d+$/.test(resourceName.trim()) ? Number(resourceName.trim()) : Number.NaN;
   if (!Number.isSafeInteger(id)) return `${noun} must be an integer, but it is: ${resourceName}`;
-  if (id !== nodeId) return `Unexpected broker id, expected ${nodeId}, but received ${resourceName}`;
+  if (id !== nodeId) return `Unexpected broker id, expected ${nodeId}${orEmpty ? ' or empty string' : ''}, but received ${resourceName}`;
   return undefined;
 }
 
@@ -233,4 +234,63 @@ export function internalTopicSettings(
     };
   }
   return undefined;
+}
+
+/**
+ * Kafka's DynamicBrokerConfig.validate as ConfigAdminManager applies it to a BROKER resource's
+ * dynamic configs after a change (`props`, the whole resulting set): read-only configs cannot be
+ * set dynamically, per-broker ones not at the cluster default level ('' name), and every value must
+ * parse and pass its validator together with the other layers. Returns Kafka's message (the client
+ * gets INVALID_REQUEST), or undefined when the change is acceptable.
+ */
+export function brokerChangeProblem(config: BrokerConfig, resourceName: string, props: ReadonlyMap<string, string>): string | undefined {
+  const perBroker = resourceName !== '';
+  const readOnly = [...props.keys()].filter((k) => brokerConfigSpec(k)?.dynamic === 'read-only');
+  if (readOnly.length > 0) return `Cannot update these configs dynamically: Set(${readOnly.join(', ')})`;
+  if (!perBroker) {
+    const onlyPerBroker = [...props.keys()].filter((k) => brokerConfigSpec(k)?.dynamic === 'per-broker');
+    if (onlyPerBroker.length > 0) {
+      return `Cannot update these configs at default cluster level, broker id must be specified: Set(${onlyPerBroker.join(', ')})`;
+    }
+  }
+  const layers = perBroker
+    ? { static: config.layers.static, clusterDefault: config.layers.clusterDefault, perBroker: props }
+    : { static: config.layers.static, clusterDefault: props, perBroker: config.layers.perBroker };
+  const problems = BrokerConfig.validate(layers);
+  return problems.length === 0 ? undefined : problems.join('\n');
+}
+
+/** Kafka's prepareIncrementalConfigs for a BROKER resource: the dynamic configs after the operations. */
+export function applyIncrementalBrokerOps(
+  current: ReadonlyMap<string, string>,
+  ops: ReadonlyArray<{ name: string; op: number; value: string | null }>,
+): Map<string, string> | { errorCode: number; message: string } {
+  const props = new Map(current);
+  for (const { name, op, value } of ops) {
+    switch (op) {
+      case OP_SET:
+        props.set(name, value ?? '');
+        break;
+      case OP_DELETE:
+        props.delete(name);
+        break;
+      case OP_APPEND:
+      case OP_SUBTRACT: {
+        const spec = brokerConfigSpec(name);
+        if (spec?.type !== 'list') {
+          const verb = op === OP_APPEND ? 'append' : 'subtract';
+          return { errorCode: ErrorCode.INVALID_CONFIG, message: `Config value ${verb} is not allowed for config key: ${name}` };
+        }
+        const fallback = Array.isArray(spec.default) ? (spec.default as string[]).join(',') : '';
+        const old = (props.get(name) ?? fallback).split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const given = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const next = op === OP_APPEND ? [...new Set([...old, ...given])] : old.filter((s) => !given.includes(s));
+        props.set(name, next.join(','));
+        break;
+      }
+      default:
+        return { errorCode: ErrorCode.INVALID_REQUEST, message: `Unknown operations type ${op}` };
+    }
+  }
+  return props;
 }
