@@ -45,3 +45,4 @@ export {
   type LeaderChange,
 } from './records.js';
 export { SnapshotFormatError, encodeSnapshot, openSnapshot } from './snapshots.js';
+export { RaftDriver, type Pollable } from './raft-driver.js';

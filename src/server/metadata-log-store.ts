@@ -82,6 +82,7 @@ export class MetadataLogStore implements RaftLog {
       logStartOffset: 0,
       cleanShutdown: false,
     });
+    truncateAtFirstGap(log, params.logger);
     const store = new MetadataLogStore(log, params);
     // An empty log right at a snapshot (everything below was dropped) continues that snapshot's epoch.
     store.startSnapshot = store.snapshots().find((s) => s.offset === log.logStartOffset);
@@ -194,5 +195,23 @@ export class MetadataLogStore implements RaftLog {
   /** The storage log underneath (DescribeLogDirs and tools may want its size). */
   get storageLog(): Log {
     return this.log;
+  }
+}
+
+/**
+ * A power cut can drop the unsynced tail of a segment while the next segment's file (made by a
+ * roll) survives: storage then keeps a gap in the offsets (as Kafka does). Raft needs a contiguous
+ * log, and nothing after such a gap can be committed (a flush syncs segments in order before the
+ * committed offset moves past them), so the log is cut at the gap.
+ */
+function truncateAtFirstGap(log: Log, logger: Logger): void {
+  const segments = log.segments;
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const end = segments[i]!.readNextOffset();
+    const nextBase = segments[i + 1]!.baseOffset;
+    if (end >= nextBase) continue;
+    logger.warn('metadata log has a gap after a crash; dropping the uncommitted records after it', { gapStart: end, gapEnd: nextBase });
+    log.truncateTo(end);
+    return;
   }
 }

@@ -103,7 +103,7 @@ describe('MetadataLogStore (raft log over storage)', () => {
 
   it('loses nothing committed at a power cut, whatever survives of the unflushed tail (seeded)', async () => {
     const tailKept: number[] = [];
-    for (let seed = 1; seed <= 20; seed++) {
+    for (let seed = 1; seed <= 60; seed++) {
       const disk = new SimDisk();
       const clock = new SimClock();
       const a = start(disk, clock, '/meta', 2048);
@@ -122,10 +122,11 @@ describe('MetadataLogStore (raft log over storage)', () => {
       if (seed % 2 === 0) {
         assert.equal(a.client.createSnapshot(a.client.highWatermark(), 1, 0, [committed]), true);
       }
-      // Appends after the last commit point, never flushed: the power cut may keep any prefix.
-      for (let i = 0; i < 3; i++) {
-        a.client.scheduleAtomicAppend(1, [`tail${i}`]);
-        appended.push(`tail${i}`);
+      // Appends after the last commit point, never flushed, crossing segment rolls: the power cut
+      // may keep any prefix of each file (even a later segment without the end of an earlier one).
+      for (let i = 0; i < 12; i++) {
+        a.client.scheduleAtomicAppend(1, [`tail${i}`.padEnd(300, 'y')]);
+        appended.push(`tail${i}`.padEnd(300, 'y'));
       }
       disk.powerCut(new Prng(seed));
 
