@@ -54,8 +54,9 @@ function processDeps(): ServerStartDeps {
   };
 }
 
-export async function kafkaServerStartMain(argv: readonly string[]): Promise<number> {
-  return runServerStart(parseServerStartArgs(argv, true), KAFKA_SERVER_START_USAGE, processDeps());
+/** `overrides` replace process dependencies (tests run the real process path with a stub broker). */
+export async function kafkaServerStartMain(argv: readonly string[], overrides: Partial<ServerStartDeps> = {}): Promise<number> {
+  return runServerStart(parseServerStartArgs(argv, true), KAFKA_SERVER_START_USAGE, { ...processDeps(), ...overrides });
 }
 
 export function kafkaStorageMain(argv: readonly string[]): number {
