@@ -99,7 +99,7 @@ optional arguments:
   --ignore-formatted, -g
   --release-version RELEASE_VERSION, -r RELEASE_VERSION
                          The release version to use for the initial feature settings.
-                         The minimum is 3.0-IV1; the default is 3.9-IV0
+                         The minimum is 3.3-IV0; the default is 3.9-IV0
   --standalone, -s       Used to initialize a single-node quorum controller quorum.
 `;
 

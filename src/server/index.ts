@@ -25,6 +25,7 @@ export {
   formatStorage,
   metadataVersionFeatureLevel,
   metadataVersionOfLevel,
+  MINIMUM_BOOTSTRAP_METADATA_VERSION,
   readBootstrapMetadata,
   readStorageInfo,
   renderStorageInfo,

@@ -53,6 +53,8 @@ export interface FeatureLevel {
 /** The records a new cluster's metadata log starts with, and the metadata.version they set. */
 export interface BootstrapMetadata {
   readonly metadataVersion: string;
+  /** The feature level of metadataVersion (3.9-IV0 is 21): what the controller's bootstrap takes. */
+  readonly metadataVersionLevel: number;
   readonly featureLevels: readonly FeatureLevel[];
   /** Where it came from: the file, or the default when the file is missing (as Kafka's BootstrapDirectory). */
   readonly source: string;
@@ -82,6 +84,9 @@ export interface StorageState {
 
 /** Feature levels: 3.0-IV1 is 1 and every later MetadataVersion adds one (Kafka's MetadataVersion). */
 const FIRST_KRAFT_VERSION_INDEX = METADATA_VERSION_STRINGS.indexOf('3.0-IV1');
+/** 3.3-IV0, the first version whose clusters start from FeatureLevelRecords (Kafka's minimum bootstrap version). */
+export const MINIMUM_BOOTSTRAP_METADATA_VERSION = '3.3-IV0';
+const MINIMUM_BOOTSTRAP_INDEX = METADATA_VERSION_STRINGS.indexOf(MINIMUM_BOOTSTRAP_METADATA_VERSION);
 const LATEST_PRODUCTION_INDEX = METADATA_VERSION_STRINGS.indexOf(LATEST_PRODUCTION_METADATA_VERSION);
 
 export function metadataVersionFeatureLevel(version: string): number {
@@ -96,7 +101,8 @@ export function metadataVersionOfLevel(level: number): string | undefined {
 /**
  * Resolves a release version as Kafka's MetadataVersion.fromVersionString (`3.9`, `3.9.1` and
  * `3.9-IV0` all mean 3.9-IV0; a release without IV means its last one) and checks it can start a
- * KRaft cluster and is production-ready.
+ * KRaft cluster and is production-ready. Gregor's floor is 3.3-IV0 (Kafka 3.9 accepts 3.0-IV1 but
+ * writes no usable bootstrap file below 3.3-IV0, KAFKA-14319).
  */
 export function resolveReleaseVersion(text: string): string {
   const segments = text.split('.');
@@ -109,7 +115,9 @@ export function resolveReleaseVersion(text: string): string {
   }
   if (found === undefined) throw new FormatterException(`Version ${text} is not a valid version`);
   const index = METADATA_VERSION_STRINGS.indexOf(found);
-  if (index < FIRST_KRAFT_VERSION_INDEX) throw new FormatterException(`${METADATA_VERSION_FEATURE} ${found} is too old to be supported.`);
+  if (index < MINIMUM_BOOTSTRAP_INDEX) {
+    throw new FormatterException(`${METADATA_VERSION_FEATURE} ${found} is too old to be supported (the minimum is ${MINIMUM_BOOTSTRAP_METADATA_VERSION}).`);
+  }
   if (index > LATEST_PRODUCTION_INDEX) throw new FormatterException(`${METADATA_VERSION_FEATURE} ${found} is not yet stable.`);
   return found;
 }
@@ -122,11 +130,8 @@ function effectiveReleaseVersion(config: BrokerConfig, requested: string | undef
 }
 
 export function defaultBootstrapMetadata(metadataVersion: string, source: string): BootstrapMetadata {
-  return {
-    metadataVersion,
-    featureLevels: [{ name: METADATA_VERSION_FEATURE, featureLevel: metadataVersionFeatureLevel(metadataVersion) }],
-    source,
-  };
+  const level = metadataVersionFeatureLevel(metadataVersion);
+  return { metadataVersion, metadataVersionLevel: level, featureLevels: [{ name: METADATA_VERSION_FEATURE, featureLevel: level }], source };
 }
 
 export function describeBootstrapMetadata(b: BootstrapMetadata): string {
@@ -183,8 +188,8 @@ export function decodeBootstrapCheckpoint(data: Buffer, source: string): Bootstr
   }
   const mv = featureLevels.find((f) => f.name === METADATA_VERSION_FEATURE);
   const metadataVersion = mv === undefined ? undefined : metadataVersionOfLevel(mv.featureLevel);
-  if (metadataVersion === undefined) throw new FormatterException(`No FeatureLevelRecord for ${METADATA_VERSION_FEATURE} was found in ${source}`);
-  return { metadataVersion, featureLevels, source };
+  if (mv === undefined || metadataVersion === undefined) throw new FormatterException(`No FeatureLevelRecord for ${METADATA_VERSION_FEATURE} was found in ${source}`);
+  return { metadataVersion, metadataVersionLevel: mv.featureLevel, featureLevels, source };
 }
 
 /** The bootstrap metadata of the metadata log dir, or the default (ibp or latest) when the file is missing, as Kafka does. */

@@ -63,6 +63,8 @@ test('metadata.version levels follow Kafka (3.0-IV1=1, 3.3-IV0=4, 3.9-IV0=21) an
   assert.equal(resolveReleaseVersion('3.5-IV1'), '3.5-IV1');
   assert.throws(() => resolveReleaseVersion('3.10'), /Version 3.10 is not a valid version/);
   assert.throws(() => resolveReleaseVersion('2.8'), /metadata.version 2.8-IV1 is too old to be supported/);
+  assert.throws(() => resolveReleaseVersion('3.2'), /metadata.version 3.2-IV0 is too old to be supported \(the minimum is 3.3-IV0\)/);
+  assert.equal(resolveReleaseVersion('3.3-IV0'), '3.3-IV0');
   assert.throws(() => resolveReleaseVersion('4.0'), /metadata.version 4.0-IV1 is not yet stable/);
 });
 
@@ -78,7 +80,7 @@ test('bootstrap.checkpoint is one record batch of framed FeatureLevelRecords, re
   const value = [...batch.records()][0]!.value!;
   // frame version 1, api key 12 (FeatureLevelRecord), version 0, then the compact name
   assert.deepEqual([...value.subarray(0, 4)], [1, 12, 0, 'metadata.version'.length + 1]);
-  assert.deepEqual(decodeBootstrapCheckpoint(bytes, 'f'), { metadataVersion: '3.8-IV0', featureLevels: [{ name: 'metadata.version', featureLevel: 20 }], source: 'f' });
+  assert.deepEqual(decodeBootstrapCheckpoint(bytes, 'f'), { metadataVersion: '3.8-IV0', metadataVersionLevel: 20, featureLevels: [{ name: 'metadata.version', featureLevel: 20 }], source: 'f' });
   assert.throws(() => decodeBootstrapCheckpoint(Buffer.from('garbage that is not a batch at all, long enough to look like one....'), 'f'), FormatterException);
 });
 
