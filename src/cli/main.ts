@@ -24,6 +24,8 @@ function logLevel(): LogLevel {
   return isLogLevel(v) ? v : 'info';
 }
 
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 /** The composition root's startBroker, loaded when first needed. */
 async function loadStartBroker(): Promise<StartBroker> {
   const server = (await import('../server/index.js')) as unknown as { startBroker?: StartBroker };
@@ -38,11 +40,10 @@ function processDeps(): ServerStartDeps {
     usage: stderr,
     onSignal: (handler) => {
       const listener = (signal: NodeJS.Signals): void => handler(signal);
-      process.on('SIGTERM', listener);
-      process.on('SIGINT', listener);
+      // SIGHUP too: the JVM shuts Kafka down cleanly when its terminal goes away; Node would just die.
+      for (const s of SHUTDOWN_SIGNALS) process.on(s, listener);
       return () => {
-        process.off('SIGTERM', listener);
-        process.off('SIGINT', listener);
+        for (const s of SHUTDOWN_SIGNALS) process.off(s, listener);
       };
     },
     schedule: (delayMs, fn) => {

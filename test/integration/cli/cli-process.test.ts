@@ -91,6 +91,7 @@ async function startStub(signal: NodeJS.Signals): Promise<void> {
 
 test('server start: listeners printed, reachable; SIGTERM shuts down with exit 0', () => startStub('SIGTERM'));
 test('server start: SIGINT (Ctrl-C) too', () => startStub('SIGINT'));
+test('server start: SIGHUP (terminal closed) too', () => startStub('SIGHUP'));
 
 test('server start: a shutdown that hangs is cut off with a message and exit 1', async () => {
   const t = new Tool(STUB, [CONFIG, ...EPHEMERAL, '--override', 'log.dirs=/nonexistent/gregor-stub'], { STUB_HANG_CLOSE: '1', STUB_SHUTDOWN_MS: '300' });
