@@ -49,6 +49,7 @@ import type { BrokerContext } from '../../src/server/broker-context.js';
 import type { ApiHandler, ClientConnection, RequestContext } from '../../src/server/index.js';
 import { decodeBody, encodeMessageToBuffer } from '../../src/protocol/index.js';
 import type { LogManager } from '../../src/storage/index.js';
+import type { ReplicaManager } from '../../src/replication/index.js';
 import { SimClock } from '../../src/testkit/index.js';
 
 export interface FakeBrokerOptions {
@@ -98,7 +99,9 @@ export class FakeBrokerContext implements BrokerContext {
   readonly logged: LoggedLine[] = [];
   readonly logger: Logger;
   readonly controller: FakeController;
+  /** Not used by the admin handlers: absent. */
   readonly logManager = undefined as unknown as LogManager;
+  readonly replicaManager = undefined as unknown as ReplicaManager;
   readonly staticProps: Map<string, string>;
   quorumInfo: QuorumInfo;
   leaderAndEpoch: LeaderAndEpoch;
