@@ -16,7 +16,15 @@ export function createDescribeLogDirsHandler(broker: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     handle(request) {
-      const filter = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)] as const));
+      let filter: Map<string, Set<number>> | null = null;
+      if (request.topics !== null) {
+        filter = new Map();
+        for (const t of request.topics) {
+          const set = filter.get(t.topic) ?? new Set<number>();
+          for (const p of t.partitions) set.add(p);
+          filter.set(t.topic, set);
+        }
+      }
       const results = broker.replicaManager.describeLogDirs(filter).map((d) => ({
         errorCode: d.errorCode,
         logDir: d.logDir,
