@@ -61,12 +61,13 @@ export function createMetadataHandler(broker: BrokerContext) {
       if (allTopics) {
         names = [...image.topics.byName.keys()].sort();
       } else if (useTopicIds) {
-        names = [];
+        const found = new Set<string>();
         for (const id of new Set(requestedIds)) {
           const topic = image.topics.byId.get(id);
           if (topic === undefined) unknownIdTopics.push(errorTopic(ErrorCode.UNKNOWN_TOPIC_ID, null, id));
-          else if (!names.includes(topic.name)) names.push(topic.name);
+          else found.add(topic.name);
         }
+        names = [...found];
       } else {
         // A v12 entry with neither name nor id names nothing Kafka could look up.
         names = [...new Set((request.topics ?? []).map((t) => t.name ?? ''))];
