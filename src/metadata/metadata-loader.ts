@@ -78,7 +78,7 @@ export class MetadataLoader implements RaftClientListener<ApiMessageAndVersion> 
   registerPublisher(publisher: MetadataPublisher): void {
     if (this.#publishers.some((p) => p.name === publisher.name)) throw new Error(`publisher ${publisher.name} already registered`);
     this.#publishers.push(publisher);
-    if (this.#image.provenance.lastContainedOffset >= 0) publisher.onMetadataUpdate(this.#image, emptyImage(this.#clusterId));
+    if (this.#image.provenance.lastContainedOffset >= 0) this.#notify(publisher, this.#image, emptyImage(this.#clusterId));
   }
 
   unregisterPublisher(name: string): void {
@@ -176,12 +176,14 @@ export class MetadataLoader implements RaftClientListener<ApiMessageAndVersion> 
   #publish(image: MetadataImage): void {
     const previous = this.#image;
     this.#image = image;
-    for (const p of this.#publishers) {
-      try {
-        p.onMetadataUpdate(image, previous);
-      } catch (e) {
-        this.#logger.error('metadata publisher failed', { publisher: p.name, error: String(e) });
-      }
+    for (const p of this.#publishers) this.#notify(p, image, previous);
+  }
+
+  #notify(p: MetadataPublisher, image: MetadataImage, previous: MetadataImage): void {
+    try {
+      p.onMetadataUpdate(image, previous);
+    } catch (e) {
+      this.#logger.error('metadata publisher failed', { publisher: p.name, error: String(e) });
     }
   }
 }
