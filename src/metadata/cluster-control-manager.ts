@@ -139,18 +139,18 @@ export class ClusterControlManager {
     const features: { name: string; minSupportedVersion: number; maxSupportedVersion: number }[] = [];
     const unverified = new Map(finalized);
     for (const f of request.features) {
-      checkFeature(brokerId, finalized, f.name, f.minSupportedVersion, f.maxSupportedVersion);
+      checkFeature(finalized, f.name, f.minSupportedVersion, f.maxSupportedVersion);
       features.push({ name: f.name, minSupportedVersion: f.minSupportedVersion, maxSupportedVersion: f.maxSupportedVersion });
       unverified.delete(f.name);
     }
     if (!request.features.some((f) => f.name === METADATA_VERSION_FEATURE)) {
       // Brokers that send no range are assumed to support only the first KRaft version.
-      checkFeature(brokerId, finalized, METADATA_VERSION_FEATURE, MINIMUM_KRAFT_LEVEL, MINIMUM_KRAFT_LEVEL);
+      checkFeature(finalized, METADATA_VERSION_FEATURE, MINIMUM_KRAFT_LEVEL, MINIMUM_KRAFT_LEVEL);
       features.push({ name: METADATA_VERSION_FEATURE, minSupportedVersion: MINIMUM_KRAFT_LEVEL, maxSupportedVersion: MINIMUM_KRAFT_LEVEL });
       unverified.delete(METADATA_VERSION_FEATURE);
     }
     for (const [name, finalizedLevel] of unverified) {
-      if (finalizedLevel !== 0) checkFeature(brokerId, finalized, name, 0, 0);
+      if (finalizedLevel !== 0) checkFeature(finalized, name, 0, 0);
     }
     const sameIncarnation = existing !== undefined && existing.incarnationId === request.incarnationId;
     const brokerEpoch = sameIncarnation ? existing.epoch : newBrokerEpoch;
@@ -222,7 +222,7 @@ export class ClusterControlManager {
   }
 }
 
-function checkFeature(brokerId: number, finalized: ReadonlyMap<string, number>, name: string, min: number, max: number): void {
+function checkFeature(finalized: ReadonlyMap<string, number>, name: string, min: number, max: number): void {
   const level = finalized.get(name);
   if (level === undefined) return;
   if (level < min || level > max) {
@@ -231,5 +231,4 @@ function checkFeature(brokerId: number, finalized: ReadonlyMap<string, number>, 
       `Unable to register because the broker does not support finalized version ${level} of ${name}. The broker wants a version between ${min} and ${max}, inclusive.`,
     );
   }
-  void brokerId;
 }

@@ -157,8 +157,9 @@ export class ConfigurationControlManager {
           if (id < 0) throw new ControllerApiException('INVALID_REQUEST', 'Invalid negative broker ID.');
         }
         validateBrokerConfigs(resource, altered, perBroker);
-        if (perBroker && !image.brokers.has(Number(resource.name))) {
-          throw new ControllerApiException('BROKER_ID_NOT_REGISTERED', `No broker with id ${resource.name} found.`);
+        const id = Number(resource.name);
+        if (perBroker && !image.brokers.has(id) && id !== this.#view.nodeId) {
+          throw new ControllerApiException('BROKER_ID_NOT_REGISTERED', `No node with id ${id} found.`);
         }
         return;
       }

@@ -55,13 +55,12 @@ export class FeatureControlManager {
       }
       seen.add(u.feature);
     }
-    for (const [i, u] of request.featureUpdates.entries()) {
+    for (const u of request.featureUpdates) {
       const upgradeType = requestVersion === 0 ? (u.allowDowngrade ? UPGRADE_TYPE_SAFE_DOWNGRADE : UPGRADE_TYPE_UPGRADE) : u.upgradeType;
       const error = this.#updateFeature(u.feature, u.maxVersionLevel, upgradeType, records);
       if (error.errorCode !== 0) {
         // Kafka fails the whole request on the first bad update; every result carries the error.
         const all = results.map((r) => ({ ...r, errorCode: error.errorCode, errorMessage: error.errorMessage }));
-        void i;
         return { records: [], response: topLevel(error, all) };
       }
     }

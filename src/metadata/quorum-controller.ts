@@ -1,4 +1,4 @@
-import { NOOP_LOGGER, type Clock, type Logger } from '../common/index.js';
+import { NOOP_LOGGER, assertNever, type Clock, type Logger } from '../common/index.js';
 import type { BrokerConfig } from '../config/index.js';
 import type {
   AllocateProducerIdsRequest,
@@ -16,7 +16,7 @@ import type {
   UpdateFeaturesRequest,
   UpdateFeaturesResponse,
 } from '../protocol/index.js';
-import type { Batch, LeaderAndEpoch, RaftClient, RaftClientListener, SnapshotReader } from '../raft/index.js';
+import { NotLeaderError, type Batch, type LeaderAndEpoch, type RaftClient, type RaftClientListener, type SnapshotReader } from '../raft/index.js';
 import { ClusterControlManager } from './cluster-control-manager.js';
 import { ConfigurationControlManager } from './configuration-control-manager.js';
 import type { ApiError, ControllerApi, ControllerRequestContext, IncrementalConfigChange } from './controller-api.js';
@@ -279,6 +279,8 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
         case 'CONTROLLED_SHUTDOWN':
           records = this.#replication.brokerControlledShutdownRecords(brokerId, brokerEpoch);
           break;
+        default:
+          assertNever(next, 'broker state');
       }
     }
     const fenced = next === 'FENCED' || next === 'SHUTDOWN_NOW';
@@ -418,9 +420,14 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
     try {
       lastOffset = this.#raft.scheduleAtomicAppend(this.#epoch, records);
     } catch (e) {
-      this.#logger.warn('metadata append failed', { error: String(e) });
-      this.#resync('append failed');
-      callbacks.fail(apiError('NOT_CONTROLLER', 'This is not the correct controller for this cluster.'));
+      if (e instanceof NotLeaderError) {
+        this.#resync('not leader');
+        callbacks.fail(apiError('NOT_CONTROLLER', 'This is not the correct controller for this cluster.'));
+      } else {
+        // Raft refused the batch (e.g. too large) and appended nothing: only this command fails.
+        this.#logger.warn('metadata append refused', { error: String(e) });
+        callbacks.fail(apiError('UNKNOWN_SERVER_ERROR', `Unable to write the metadata records: ${e instanceof Error ? e.message : String(e)}`));
+      }
       return false;
     }
     const baseOffset = lastOffset - records.length + 1;
@@ -461,6 +468,8 @@ function nextBrokerState(current: BrokerState, r: BrokerHeartbeatRequest, caught
       return hasLeaderships() ? 'CONTROLLED_SHUTDOWN' : 'SHUTDOWN_NOW';
     case 'SHUTDOWN_NOW':
       return 'SHUTDOWN_NOW';
+    default:
+      return assertNever(current, 'broker state');
   }
 }
 

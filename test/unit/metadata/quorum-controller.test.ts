@@ -274,12 +274,15 @@ test('leader loss drops uncommitted writes: pending answers NOT_CONTROLLER, stat
   assert.equal(ok.topics[0]?.errorCode, 0);
 });
 
-test('a failed append resyncs and answers NOT_CONTROLLER', async () => {
+test('an append raft refuses fails only that command', async () => {
   const h = await started();
+  const pending = h.controller.createTopics(ctx(), createCreateTopicsRequest({ topics: [topic('kept')] }));
   h.raft.failNextAppend = true;
   const r = await create(h, topic('f'));
-  assert.equal(r.topics[0]?.errorCode, ErrorCode.NOT_CONTROLLER);
+  assert.equal(r.topics[0]?.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
+  assert.equal((await pending).topics[0]?.errorCode, 0);
   assert.equal(h.controller.latestImage().topics.byName.has('f'), false);
+  assert.equal(h.loader.image().topics.byName.has('kept'), true);
 });
 
 test('deadlines: an expired request is answered REQUEST_TIMED_OUT; poll times out writes waiting for commit', async () => {
