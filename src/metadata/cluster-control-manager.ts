@@ -16,6 +16,8 @@ interface BrokerSession {
   lastContactMs: number;
   fenced: boolean;
   metadataOffset: number;
+  /** Made at activation from the image, not by the broker contacting this controller. */
+  inherited: boolean;
 }
 
 /**
@@ -29,15 +31,23 @@ export class ClusterControlManager {
   readonly #sessions = new Map<number, BrokerSession>();
   readonly #registerOffsets = new Map<number, number>();
 
-  constructor(view: ControllerView, sessionTimeoutMs: number) {
+  readonly #colocatedBrokerId: number | undefined;
+
+  /**
+   * `colocatedBrokerId`: the broker running in this process (combined mode). Its previous
+   * incarnation cannot outlive this controller's process, so a session inherited at activation
+   * does not make its new registration a duplicate (Kafka would refuse it until the session expires).
+   */
+  constructor(view: ControllerView, sessionTimeoutMs: number, colocatedBrokerId?: number) {
     this.#view = view;
     this.#sessionTimeoutMs = sessionTimeoutMs;
+    this.#colocatedBrokerId = colocatedBrokerId;
   }
 
   /** On becoming active: every registered broker gets a fresh session (Kafka's activate). */
   activate(nowMs: number): void {
     this.#sessions.clear();
-    for (const b of this.#view.latest().brokers.values()) this.#touch(b.id, b.fenced, -1, nowMs);
+    for (const b of this.#view.latest().brokers.values()) this.#touch(b.id, b.fenced, -1, nowMs, true);
   }
 
   deactivate(): void {
@@ -108,8 +118,8 @@ export class ClusterControlManager {
     this.#sessions.delete(brokerId);
   }
 
-  #touch(brokerId: number, fenced: boolean, metadataOffset: number, nowMs: number): void {
-    this.#sessions.set(brokerId, { lastContactMs: nowMs, fenced, metadataOffset });
+  #touch(brokerId: number, fenced: boolean, metadataOffset: number, nowMs: number, inherited = false): void {
+    this.#sessions.set(brokerId, { lastContactMs: nowMs, fenced, metadataOffset, inherited });
   }
 
   /**
@@ -129,7 +139,8 @@ export class ClusterControlManager {
     }
     const brokerId = request.brokerId;
     const existing = this.registration(brokerId);
-    if (existing !== undefined && this.hasValidSession(brokerId, nowMs) && existing.incarnationId !== request.incarnationId) {
+    const inheritedByColocated = brokerId === this.#colocatedBrokerId && this.#sessions.get(brokerId)?.inherited === true;
+    if (existing !== undefined && this.hasValidSession(brokerId, nowMs) && existing.incarnationId !== request.incarnationId && !inheritedByColocated) {
       throw new ControllerApiException('DUPLICATE_BROKER_REGISTRATION', 'Another broker is registered with that broker id.');
     }
     if (request.isMigratingZkBroker) {

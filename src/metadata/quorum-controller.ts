@@ -113,7 +113,8 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
       logger: this.#logger,
       latest: () => this.#latest,
     };
-    this.#cluster = new ClusterControlManager(view, options.config.get('broker.session.timeout.ms'));
+    const colocated = options.config.processRoles().includes('broker') ? options.nodeId : undefined;
+    this.#cluster = new ClusterControlManager(view, options.config.get('broker.session.timeout.ms'), colocated);
     this.#configs = new ConfigurationControlManager(view);
     this.#replication = new ReplicationControlManager(view, this.#cluster, this.#configs, options.newUuid);
     this.#features = new FeatureControlManager(view, supportedFeatures(options.config.get('unstable.feature.versions.enable')));

@@ -474,3 +474,26 @@ test('snapshot → reload: a fresh loader and controller fed the snapshot and th
   assert.deepEqual(reloaded.provenance, live.provenance);
   assert.deepEqual(h2.controller.committedImage().topics, live.topics);
 });
+
+test('restart of a combined node: the co-located broker re-registers at once over its inherited session; another broker id waits it out', async () => {
+  const h = new Harness().start();
+  await h.addBroker(1);
+  await h.addBroker(2);
+  // A new controller process over the same log (loader first, as always).
+  const h2 = new Harness();
+  for (const b of h.raft.log) h2.raft.log.push(b);
+  h2.raft.leader = { leaderId: -1, epoch: h.raft.leader.epoch };
+  h2.raft.commit();
+  h2.raft.elect();
+  h2.raft.commit();
+  assert.equal(h2.controller.isActive(), true);
+  const again1 = await h2.run(() => h2.controller.registerBroker(ctx(4), regRequest({ brokerId: 1, incarnationId: uuidSource(300)(), logDirs: [uuidSource(201)()] })));
+  assert.equal(again1.errorCode, 0);
+  const again2 = await h2.run(() => h2.controller.registerBroker(ctx(4), regRequest({ brokerId: 2, incarnationId: uuidSource(301)(), logDirs: [uuidSource(202)()] })));
+  assert.equal(again2.errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+  h2.clock.advance(9001);
+  h2.controller.poll(h2.clock.monotonicMs());
+  h2.raft.commit();
+  const later = await h2.run(() => h2.controller.registerBroker(ctx(4), regRequest({ brokerId: 2, incarnationId: uuidSource(301)(), logDirs: [uuidSource(202)()] })));
+  assert.equal(later.errorCode, 0);
+});
