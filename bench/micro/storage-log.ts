@@ -13,7 +13,7 @@
 import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32c } from '../../src/common/index.js';
+import { crc32c, crc32cAddonImplementation, crc32cImplementation } from '../../src/common/index.js';
 import { buildRecordBatch } from '../../src/protocol/records/index.js';
 import { NodeFileSystem, SystemClock } from '../../src/platform/index.js';
 import { Log, LogManager, SILENT_LOGGER, logConfig, readSliceInto } from '../../src/storage/index.js';
@@ -236,7 +236,8 @@ function makeLogDir(dir: string, partitions: number, segments: number): void {
 
 async function main(): Promise<void> {
   const bytes = totalMib * MIB;
-  const out: Record<string, unknown> = { machine: machine(), dir: 'os.tmpdir()', totalMib, runs };
+  const crc = crc32cImplementation === 'addon' ? `addon ${crc32cAddonImplementation}` : crc32cImplementation;
+  const out: Record<string, unknown> = { machine: machine(), dir: 'os.tmpdir()', totalMib, runs, crc32c: crc };
 
   // 1. append of 1 MiB batches
   const raw1: number[] = [];

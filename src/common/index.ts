@@ -5,3 +5,4 @@ export * from './crc32c.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './transport.js';
+export * from './uuid.js';

@@ -2,6 +2,7 @@ import type { Clock, Logger } from '../common/index.js';
 import type { BrokerConfig } from '../config/index.js';
 import type { ControllerApi, MetadataImage } from '../metadata/index.js';
 import type { LeaderAndEpoch, QuorumInfo } from '../raft/index.js';
+import type { ReplicaManager } from '../replication/index.js';
 import type { LogManager } from '../storage/index.js';
 
 /**
@@ -27,4 +28,6 @@ export interface BrokerContext {
     leaderAndEpoch(): LeaderAndEpoch;
   };
   readonly logManager: LogManager;
+  /** Hosted partitions: produce, fetch, offsets, log dirs (src/replication). */
+  readonly replicaManager: ReplicaManager;
 }

@@ -12,3 +12,30 @@ export { buildErrorResponse } from './error-response.js';
 export { RequestPipeline } from './request-pipeline.js';
 export { startServer, type RunningServer, type ServerListener, type ServerOptions } from './server.js';
 export { ALL_HANDLERS, apiVersionsHandler } from './handlers/index.js';
+export {
+  BOOTSTRAP_CHECKPOINT_FILE,
+  META_PROPERTIES_FILE,
+  METADATA_VERSION_FEATURE,
+  FormatterException,
+  decodeBootstrapCheckpoint,
+  defaultBootstrapMetadata,
+  describeBootstrapMetadata,
+  encodeBootstrapCheckpoint,
+  ensureFormatted,
+  formatStorage,
+  metadataVersionFeatureLevel,
+  metadataVersionOfLevel,
+  MINIMUM_BOOTSTRAP_METADATA_VERSION,
+  readBootstrapMetadata,
+  readStorageInfo,
+  renderStorageInfo,
+  resolveReleaseVersion,
+  storageDirectories,
+  type BootstrapMetadata,
+  type FeatureLevel,
+  type FormatOptions,
+  type FormatResult,
+  type StorageEnv,
+  type StorageInfo,
+  type StorageState,
+} from './storage-format.js';

@@ -27,6 +27,9 @@ import { DEFAULT_LOG_MANAGER_CONFIG, isCompacted } from './log-config.js';
 import type { LogConfig, LogManagerConfig } from './log-config.js';
 import { LogCleaner } from './log-cleaner.js';
 
+/** The KRaft metadata log (`__cluster_metadata-0`) is owned by the quorum, not by the log manager: Kafka skips it too. */
+const METADATA_TOPIC = '__cluster_metadata';
+
 /** Kafka's ReplicaManager keeps high watermarks here; storage owns the file so it sits beside the others. */
 export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
@@ -124,7 +127,7 @@ export class LogManager {
     const cleanShutdown = this.fs.stat(cleanMarker) !== undefined;
     for (const name of this.fs.readdir(dir.path)) {
       const tp = parsePartitionDirName(name);
-      if (tp === undefined) continue;
+      if (tp === undefined || tp.topic === METADATA_TOPIC) continue;
       const path = join(dir.path, name);
       if (this.fs.stat(path)?.isDirectory !== true) continue;
       const key = topicPartitionKey(tp);
@@ -153,7 +156,7 @@ export class LogManager {
     try {
       for (const name of this.fs.readdir(dir.path)) {
         const tp = parsePartitionDirName(name);
-        if (tp !== undefined && !dir.logs.has(topicPartitionKey(tp))) dir.unopened.add(topicPartitionKey(tp));
+        if (tp !== undefined && tp.topic !== METADATA_TOPIC && !dir.logs.has(topicPartitionKey(tp))) dir.unopened.add(topicPartitionKey(tp));
       }
     } catch {
       // The directory cannot even be listed: its partitions are unknown, and the dir is offline anyway.

@@ -1,0 +1,78 @@
+import { ErrorCode } from '../../common/index.js';
+import { ProduceRequest, ProduceResponse } from '../../protocol/index.js';
+import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/index.js';
+import type { ProduceEntry, ProducePartitionResult } from '../../replication/index.js';
+import type { BrokerContext } from '../broker-context.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../handler.js';
+
+/**
+ * Produce v0-v11. Every partition is appended synchronously inside handle() (requests on a
+ * connection are pipelined: appends keep their order). The answer waits for the flush policy's
+ * fdatasync and, with acks=-1, for the high watermark, bounded by timeout_ms. acks=0 gets no
+ * answer, and a failed acks=0 produce closes the connection as in Kafka. Record formats v0/v1
+ * (Produce v0-v2) are refused by content (UNSUPPORTED_FOR_MESSAGE_FORMAT): v0-v2 are advertised
+ * because librdkafka enables compression only when they are.
+ */
+export function createProduceHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ProduceRequest.apiKey,
+    request: ProduceRequest,
+    response: ProduceResponse,
+    minVersion: 0,
+    maxVersion: 11,
+    expectsResponse: (request) => request.acks !== 0,
+    handle(request, ctx) {
+      const entries: ProduceEntry[] = [];
+      for (const t of request.topicData) {
+        for (const p of t.partitionData) entries.push({ topic: t.name, partition: p.index, records: p.records });
+      }
+      const rm = broker.replicaManager;
+      const outcome = rm.appendRecords({ acks: request.acks, timeoutMs: request.timeoutMs, apiVersion: ctx.apiVersion, entries });
+      if (request.acks === 0) {
+        const failed = outcome.results.find((r) => r.errorCode !== ErrorCode.NONE);
+        if (failed === undefined) return NO_RESPONSE;
+        broker.logger.info('closing the connection after a failed acks=0 produce', {
+          connection: ctx.connection.id,
+          partition: `${failed.topic}-${failed.partition}`,
+          errorCode: failed.errorCode,
+        });
+        return CLOSE_CONNECTION;
+      }
+      const build = (): ProduceResponse => {
+        const leaders = new Set<number>();
+        const responses: ProduceResponseTopicProduceResponse[] = [];
+        let i = 0;
+        for (const t of request.topicData) {
+          const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
+          for (let k = 0; k < t.partitionData.length; k++) {
+            const r = outcome.results[i++]!;
+            partitionResponses.push(partitionResponse(r, rm.leaderHint(r.topic, r.partition), leaders));
+          }
+          responses.push({ name: t.name, partitionResponses });
+        }
+        const nodeEndpoints = ctx.apiVersion >= 10 ? rm.nodeEndpoints(leaders, ctx.connection.listenerName) : [];
+        return ProduceResponse.create({ responses, throttleTimeMs: 0, nodeEndpoints });
+      };
+      return outcome.done === null ? build() : outcome.done.then(build);
+    },
+  });
+}
+
+function partitionResponse(
+  r: ProducePartitionResult,
+  hint: { leaderId: number; leaderEpoch: number },
+  leaders: Set<number>,
+): ProduceResponsePartitionProduceResponse {
+  const newLeader = r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && hint.leaderId >= 0;
+  if (newLeader) leaders.add(hint.leaderId);
+  return {
+    index: r.partition,
+    errorCode: r.errorCode,
+    baseOffset: r.baseOffset,
+    logAppendTimeMs: r.logAppendTimeMs,
+    logStartOffset: r.logStartOffset,
+    recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
+    errorMessage: r.errorMessage,
+    currentLeader: newLeader ? { leaderId: hint.leaderId, leaderEpoch: hint.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 },
+  };
+}
