@@ -4,6 +4,8 @@ import { apiVersionsHandler } from './api-versions.js';
 import { createAdminHandlers } from './admin-handlers.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
+import { createGroupHandlers } from './group-handlers.js';
+import type { GroupCoordinator } from '../../coordinator/index.js';
 import { createFetchHandler } from './fetch.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
@@ -11,6 +13,7 @@ import { createProduceHandler } from './produce.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
+export * from './group-handlers.js';
 export {
   createDeleteRecordsHandler,
   createDescribeLogDirsHandler,
@@ -23,8 +26,8 @@ export {
 /** Handlers that need no broker state. */
 export const ALL_HANDLERS: readonly ApiHandler[] = Object.freeze([apiVersionsHandler]);
 
-/** Every API a broker serves; ApiVersions advertises exactly these. */
-export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
+/** Every API a broker serves; ApiVersions advertises exactly these (group APIs when a coordinator is given). */
+export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordinator): ApiHandler[] {
   return [
     apiVersionsHandler,
     createProduceHandler(broker),
@@ -34,5 +37,6 @@ export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
     ...createAdminHandlers(broker),
+    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
   ] as ApiHandler[];
 }
