@@ -16,36 +16,20 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
+import { groupBrokerProps } from './broker-props.js';
 
 const TOPIC = 'orders';
 const PARTITIONS = 6;
 const RECORDS = 600;
 
-export function groupBrokerProps(dir: string): Map<string, string> {
-  return new Map([
-    ['process.roles', 'broker,controller'],
-    ['node.id', '1'],
-    ['controller.quorum.voters', '1@127.0.0.1:0'],
-    ['listeners', 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0'],
-    ['advertised.listeners', 'PLAINTEXT://127.0.0.1:0'],
-    ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-    ['log.dirs', dir],
-    ['group.initial.rebalance.delay.ms', '0'],
-    ['group.min.session.timeout.ms', '1000'],
-    ['offsets.topic.num.partitions', '10'],
-  ]);
-}
-
 function portOf(b: BrokerHandle): number {
   return b.addresses.find((a) => a.listener === 'PLAINTEXT')!.port;
 }
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  if (process.env.GROUPS_DEBUG) process.stderr.write(`waiting for ${what}\n`);
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000, describe?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe === undefined ? '' : `: ${describe()}`}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -58,7 +42,7 @@ interface Member {
 }
 
 function inProcessMember(kafka: Kafka, name: string, groupId: string): { member: Member; consumer: Consumer; start: () => Promise<void> } {
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 3000, heartbeatInterval: 300, rebalanceTimeout: 10000 });
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 3000, heartbeatInterval: 300, rebalanceTimeout: 10000, maxWaitTimeInMs: 300 });
   const member: Member = { name, assigned: [], consumed: [], stop: () => consumer.disconnect() };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     member.assigned = [...(e.payload.memberAssignment[TOPIC] ?? [])].sort((a, b) => a - b);
@@ -121,7 +105,8 @@ test('kafkajs group of 3 on 6 partitions: exclusive ownership, SIGKILL and leave
     children.push(c.child);
     await Promise.all([a.start(), b.start()]);
     const members = [a.member, b.member, c.member];
-    await waitFor('3 members owning every partition once', () => members.every((m) => m.assigned.length === 2) && ownsAllOnce(members));
+    const state = () => JSON.stringify(members.map((m) => [m.name, m.assigned, m.consumed.length]));
+    await waitFor('3 members owning every partition once', () => members.every((m) => m.assigned.length === 2) && ownsAllOnce(members), 30_000, state);
     await waitFor('every record consumed', () => new Set(members.flatMap((m) => m.consumed)).size === RECORDS);
 
     const described = await admin.describeGroups(['g3']);

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 
 const [port, groupId, topic] = process.argv.slice(2);
 const kafka = new Kafka({ clientId: 'member-child', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
-const consumer = kafka.consumer({ groupId: groupId!, sessionTimeout: 3000, heartbeatInterval: 300, rebalanceTimeout: 10000 });
+const consumer = kafka.consumer({ groupId: groupId!, sessionTimeout: 3000, heartbeatInterval: 300, rebalanceTimeout: 10000, maxWaitTimeInMs: 300 });
 consumer.on(consumer.events.GROUP_JOIN, (e) => {
   process.stdout.write(JSON.stringify({ assigned: e.payload.memberAssignment[topic!] ?? [] }) + '\n');
 });
