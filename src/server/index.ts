@@ -39,3 +39,6 @@ export {
   type StorageInfo,
   type StorageState,
 } from './storage-format.js';
+export { createBrokerHandlers } from './handlers/index.js';
+export type { BrokerContext } from './broker-context.js';
+export { startBroker, type BoundAddress, type BrokerHandle, type BrokerOptions } from './broker.js';

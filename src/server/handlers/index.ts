@@ -1,7 +1,38 @@
 import type { ApiHandler } from '../handler.js';
+import type { BrokerContext } from '../broker-context.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { createAdminHandlers } from './admin-handlers.js';
+import { createDeleteRecordsHandler } from './delete-records.js';
+import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
+import { createFetchHandler } from './fetch.js';
+import { createListOffsetsHandler } from './list-offsets.js';
+import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { createProduceHandler } from './produce.js';
 
 export { apiVersionsHandler };
+export * from './admin-handlers.js';
+export {
+  createDeleteRecordsHandler,
+  createDescribeLogDirsHandler,
+  createFetchHandler,
+  createListOffsetsHandler,
+  createOffsetForLeaderEpochHandler,
+  createProduceHandler,
+};
 
-/** Every handler written so far; a broker registers these. */
+/** Handlers that need no broker state. */
 export const ALL_HANDLERS: readonly ApiHandler[] = Object.freeze([apiVersionsHandler]);
+
+/** Every API a broker serves; ApiVersions advertises exactly these. */
+export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
+  return [
+    apiVersionsHandler,
+    createProduceHandler(broker),
+    createFetchHandler(broker),
+    createListOffsetsHandler(broker),
+    createOffsetForLeaderEpochHandler(broker),
+    createDeleteRecordsHandler(broker),
+    createDescribeLogDirsHandler(broker),
+    ...createAdminHandlers(broker),
+  ] as ApiHandler[];
+}

@@ -4,6 +4,12 @@ import { repoRoot } from '../../support/repo.js';
 
 export const BIN = (name: string): string => join(repoRoot(), 'dist', 'src', 'cli', 'bin', `${name}.js`);
 
+/** Every tool still running when the test process exits is killed, so a failed test leaks no broker. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 /** A spawned tool whose output is collected, with bounded waits for a line and for its exit. */
 export class Tool {
   readonly child: ChildProcess;
@@ -16,7 +22,13 @@ export class Tool {
     this.child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => this.#append('stdout', d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => this.#append('stderr', d));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    running.add(this.child);
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code) => {
+        running.delete(this.child);
+        resolve(code);
+      }),
+    );
   }
 
   #append(which: 'stdout' | 'stderr', d: string): void {

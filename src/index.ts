@@ -1,0 +1,2 @@
+/** Gregor's public entry point: start a broker in process, or use the building blocks. */
+export { startBroker, type BoundAddress, type BrokerHandle, type BrokerOptions } from './server/index.js';
