@@ -89,3 +89,17 @@ export function advertisedApiKeys(kafka: any): Promise<Set<number>> { // eslint-
     return new Set(Object.keys(versions).map(Number));
   });
 }
+
+/** Whether the broker at `bootstrap` advertises `apiKey` in ApiVersions. */
+export async function brokerAdvertises(bootstrap: string, apiKey: number): Promise<boolean> {
+  return (await advertisedApiKeys(newKafka(bootstrap))).has(apiKey);
+}
+
+/**
+ * librdkafka (kcat, confluent-kafka) enables its LZ4 feature only when the broker advertises
+ * FindCoordinator v0 (a pre-ApiVersions heuristic for "broker >= 0.8.2"); without it a producer
+ * configured for lz4 silently sends uncompressed batches. Gregor advertises FindCoordinator once
+ * consumer groups exist (issue 5); until then such a test is a known failure (todo), not skipped.
+ */
+export const LIBRDKAFKA_LZ4_TODO = 'librdkafka sends lz4 uncompressed unless FindCoordinator v0 is advertised (consumer groups, issue 5)';
+export const FIND_COORDINATOR_KEY = 10;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { BrokerProcess } from '../support/broker-process.js';
 import { CODECS, CODEC_ID, COMPAT_BROKER_PROPERTIES, assertRecords, bigValue, compressibleRecords, run, storedCodecs, type ReadRec, type Rec } from './helpers.js';
 import { brokerMissing, toolMissing } from './skip.js';
+import { FIND_COORDINATOR_KEY, LIBRDKAFKA_LZ4_TODO, brokerAdvertises } from './kafkajs-client.js';
 
 const skip = (await brokerMissing()) || toolMissing('kcat', ['-V']);
 const NUM_PARTITIONS = 2;
@@ -104,8 +105,9 @@ test('kcat: a 1 MiB record', { skip }, () =>
   }));
 
 for (const codec of CODECS) {
-  test(`kcat: ${codec} compression`, { skip }, () =>
+  test(`kcat: ${codec} compression`, { skip }, (t) =>
     broker.check(async () => {
+      if (codec === 'lz4' && !(await brokerAdvertises(broker.bootstrap, FIND_COORDINATOR_KEY))) t.todo(LIBRDKAFKA_LZ4_TODO);
       const topic = `kc-${codec}`;
       const recs = compressibleRecords(codec).map((r) => ({ ...r, headers: [] }));
       await produceLines(topic, recs, [], ['-z', codec, '-X', 'linger.ms=50']);
