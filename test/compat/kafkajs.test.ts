@@ -99,6 +99,14 @@ test('kafkajs: a 1 MiB record', { skip }, () =>
     assert.equal(await send('js-big', [big]), 0);
     assert.equal(await send('js-big', [small]), 1);
     assertRecords(await fetchRecords('js-big', 0, 2), [big, small], 0);
+    // With Kafka's default limit (1 MiB + 12 bytes) the same record is refused, and nothing is stored.
+    await createTopic('js-big-default-limit', [{ name: 'max.message.bytes', value: '1048588' }]);
+    await assert.rejects(send('js-big-default-limit', [big]), (e: any) => {
+      assert.equal(e.type ?? e.cause?.type, 'MESSAGE_TOO_LARGE', String(e));
+      return true;
+    });
+    const offsets = await admin.fetchTopicOffsets('js-big-default-limit');
+    assert.deepEqual(offsets.map((o: any) => [o.low, o.high]), [['0', '0']]);
   }));
 
 for (const codec of CODECS) {
