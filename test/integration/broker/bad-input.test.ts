@@ -10,26 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
+import { singleNodeProperties } from './single-node.js';
 import { MetadataRequest, MetadataResponse, decodeResponseFrame } from '../../../src/protocol/index.js';
 import { WireClient, rawRequestFrame, requestFrame, waitFor } from '../network/wire-client.js';
 
-function props(dir: string): Map<string, string> {
-  return new Map([
-    ['process.roles', 'broker,controller'],
-    ['node.id', '1'],
-    ['controller.quorum.voters', '1@127.0.0.1:0'],
-    ['listeners', 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0'],
-    ['advertised.listeners', 'PLAINTEXT://127.0.0.1:0'],
-    ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-    ['log.dirs', dir],
-    ['socket.request.max.bytes', String(1024 * 1024 + 4096)],
-  ]);
-}
 
 test('bad frames close only their connection; 2,000 connections are served; clients keep working', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-badinput-'));
-  const broker = await startBroker({ properties: props(dir) });
+  const broker = await startBroker({ properties: singleNodeProperties(dir, { 'socket.request.max.bytes': String(1024 * 1024 + 4096) }) });
   const port = broker.addresses.find((a) => a.listener === 'PLAINTEXT')!.port;
   const kafka = new Kafka({ clientId: 'bad-input', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
