@@ -6,6 +6,9 @@
  * others). The client sees only the answers to what it sent: the answers to the extra copies are
  * read, decoded and kept for the test, never forwarded. Responses on a connection come back in
  * request order, so a FIFO of "forward or keep" decides each one.
+ *
+ * With `loseEvery` = n, the answer to every n-th produce request is lost instead: the proxy keeps
+ * it and closes the client's connection, so the client must retry a batch the broker already has.
  */
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -35,6 +38,8 @@ interface Pending {
   /** Produce frames: the id of the client's frame this answers (the original or a copy of it). */
   readonly frameId?: number;
   readonly kind?: 'immediate' | 'late';
+  /** Keep this answer from the client and close its connection. */
+  readonly lose?: boolean;
 }
 
 export class DuplicatingProxy {
@@ -45,6 +50,12 @@ export class DuplicatingProxy {
   private readonly waiting: Array<{ frameId: number; kind: 'immediate' | 'late'; answer: ProducePartitionAnswer[] }> = [];
   readonly duplicates: DuplicateAnswer[] = [];
   producesSeen = 0;
+  /** Answers the client never got (its connection was closed instead), in order. */
+  readonly lost: ProducePartitionAnswer[][] = [];
+  /** Lose the answer of every n-th produce request (0: never). */
+  loseEvery = 0;
+  /** Send extra copies of produce requests (immediate and late). */
+  duplicate = true;
   target: { host: string; port: number } | undefined;
 
   async listen(host = '127.0.0.1'): Promise<number> {
@@ -97,9 +108,11 @@ export class DuplicatingProxy {
         }
         this.producesSeen++;
         const frameId = this.nextFrameId++;
-        queue.push({ forward: true, apiKey, apiVersion, frameId });
-        queue.push({ forward: false, apiKey, apiVersion, frameId, kind: 'immediate' });
+        const lose = this.loseEvery > 0 && this.producesSeen % this.loseEvery === 0;
+        queue.push({ forward: true, apiKey, apiVersion, frameId, lose });
         upstream.write(sized(frame));
+        if (!this.duplicate) continue;
+        queue.push({ forward: false, apiKey, apiVersion, frameId, kind: 'immediate' });
         upstream.write(sized(frame));
         const late = recent.length >= 2 ? recent[recent.length - 2] : undefined;
         if (late !== undefined) {
@@ -117,6 +130,11 @@ export class DuplicatingProxy {
         if (p === undefined) throw new Error('a response nobody asked for');
         if (p.apiKey === PRODUCE && p.frameId !== undefined) {
           const answer = produceAnswer(frame, p.apiVersion);
+          if (p.lose === true) {
+            this.lost.push(answer);
+            close();
+            return;
+          }
           if (p.forward) this.originals.set(p.frameId, answer);
           else this.waiting.push({ frameId: p.frameId, kind: p.kind!, answer });
         }

@@ -175,3 +175,71 @@ test('after a restart (producer-state snapshots), a new idempotent session appen
   assert.deepEqual(values.slice(30), ['after0', 'after1', 'after2']);
   assert.ok(broker.context.replicaManager.getPartition(topic, 0)!.producerState!.producerIdCount >= 2, 'both producer ids are known');
 });
+
+/** Runs `fn` with the proxy losing every n-th produce answer (closing the connection) instead of duplicating. */
+async function losingAnswers(every: number, fn: () => Promise<void>): Promise<void> {
+  proxy.duplicate = false;
+  proxy.loseEvery = every;
+  try {
+    await fn();
+  } finally {
+    proxy.duplicate = true;
+    proxy.loseEvery = 0;
+  }
+}
+
+test('kafkajs: answers lost with the connection are retried, and the retries are not written again', async () => {
+  const topic = 'kjs-lost';
+  await createTopic(topic, 1);
+  const lostBefore = proxy.lost.length;
+  await losingAnswers(4, async () => {
+    const producer = new Kafka({
+      clientId: 'idem-lost',
+      brokers: [`${HOST}:${proxyPort}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 500 },
+    }).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (let round = 0; round < 20; round++) {
+        await producer.send({ topic, acks: -1, messages: Array.from({ length: 3 }, (_, i) => ({ value: `l${round * 3 + i}` })) });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  });
+  const lost = proxy.lost.slice(lostBefore);
+  assert.ok(lost.length >= 4, `answers lost: ${lost.length}`);
+  for (const l of lost) for (const p of l) assert.equal(p.errorCode, 0);
+  assert.deepEqual(await kcatValues(topic, 0), Array.from({ length: 60 }, (_, i) => `l${i}`));
+});
+
+test('confluent-kafka: answers lost with the connection are retried, and the retries are not written again', async () => {
+  const topic = 'rdk-lost';
+  await createTopic(topic, 1);
+  const lostBefore = proxy.lost.length;
+  const script = `
+import json, sys
+from confluent_kafka import Producer
+errors = []
+def done(err, msg):
+    if err is not None:
+        errors.append(str(err))
+p = Producer({'bootstrap.servers': sys.argv[1], 'enable.idempotence': True, 'linger.ms': 2,
+              'batch.num.messages': 5, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20,
+              'reconnect.backoff.max.ms': 100})
+for i in range(100):
+    p.produce(sys.argv[2], value=('r%d' % i).encode(), on_delivery=done)
+    if i % 5 == 4:
+        p.poll(0.01)
+left = p.flush(30)
+print(json.dumps({'errors': errors, 'left': left}))
+`;
+  await losingAnswers(3, async () => {
+    const r = await run(PYTHON, ['-c', script, `${HOST}:${proxyPort}`, topic]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { errors: [], left: 0 });
+  });
+  assert.ok(proxy.lost.length - lostBefore >= 2, `answers lost: ${proxy.lost.length - lostBefore}`);
+  assert.deepEqual(await kcatValues(topic, 0), Array.from({ length: 100 }, (_, i) => `r${i}`));
+});
