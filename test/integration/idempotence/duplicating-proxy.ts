@@ -9,6 +9,8 @@
  *
  * With `loseEvery` = n, the answer to every n-th produce request is lost instead: the proxy keeps
  * it and closes the client's connection, so the client must retry a batch the broker already has.
+ * With `holdAnswerOf` = n, the answer to the n-th produce request is kept and `onHeld` is called
+ * (a test kills the broker there: the batch is in its log, the client never learns it).
  */
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -40,6 +42,8 @@ interface Pending {
   readonly kind?: 'immediate' | 'late';
   /** Keep this answer from the client and close its connection. */
   readonly lose?: boolean;
+  /** Keep this answer from the client and tell the test (`onHeld`). */
+  readonly hold?: boolean;
 }
 
 export class DuplicatingProxy {
@@ -56,6 +60,9 @@ export class DuplicatingProxy {
   loseEvery = 0;
   /** Send extra copies of produce requests (immediate and late). */
   duplicate = true;
+  /** Keep the answer of the n-th produce request (1-based, counted from now on) and call `onHeld`. */
+  holdAnswerOf = 0;
+  onHeld: ((answer: ProducePartitionAnswer[]) => void) | undefined;
   target: { host: string; port: number } | undefined;
 
   async listen(host = '127.0.0.1'): Promise<number> {
@@ -109,7 +116,9 @@ export class DuplicatingProxy {
         this.producesSeen++;
         const frameId = this.nextFrameId++;
         const lose = this.loseEvery > 0 && this.producesSeen % this.loseEvery === 0;
-        queue.push({ forward: true, apiKey, apiVersion, frameId, lose });
+        let hold = false;
+        if (this.holdAnswerOf > 0 && --this.holdAnswerOf === 0) hold = true;
+        queue.push({ forward: true, apiKey, apiVersion, frameId, lose, hold });
         upstream.write(sized(frame));
         if (!this.duplicate) continue;
         queue.push({ forward: false, apiKey, apiVersion, frameId, kind: 'immediate' });
@@ -130,6 +139,10 @@ export class DuplicatingProxy {
         if (p === undefined) throw new Error('a response nobody asked for');
         if (p.apiKey === PRODUCE && p.frameId !== undefined) {
           const answer = produceAnswer(frame, p.apiVersion);
+          if (p.hold === true) {
+            this.onHeld?.(answer);
+            return;
+          }
           if (p.lose === true) {
             this.lost.push(answer);
             close();
