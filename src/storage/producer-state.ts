@@ -224,8 +224,11 @@ export class ProducerStateManager implements ProducerStateHooks {
   /** Builds the state of an opened log: its latest snapshot, then every batch after it. Idempotent per log. */
   load(log: Log): void {
     if (this.logRef === log) return;
-    this.logRef = log;
+    this.logRef = undefined;
+    // Only a complete rebuild counts as loaded: a failed read (offline log dir) leaves the manager
+    // unloaded, so a later load tries again and no half state is ever snapshotted.
     this.rebuild(log);
+    this.logRef = log;
   }
 
   private rebuild(log: Log): void {
