@@ -19,6 +19,7 @@ import type { LogConfig } from '../storage/index.js';
 import type { FileSystem } from '../common/index.js';
 import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
+import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
@@ -159,6 +160,10 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       },
     });
     loader.registerPublisher({ name: 'ReplicaManager', onMetadataUpdate: (image, previous) => rm.applyMetadata(image, previous) });
+    // ---- group coordinator (after the replica manager's publisher: the logs it loads exist by then)
+    const groups = new GroupCoordinatorWiring({ nodeId, clock, scheduler, logger, config: staticConfig, replicaManager: rm, randomBytes: systemRandomBytes });
+    loader.registerPublisher({ name: 'GroupCoordinator', onMetadataUpdate: (image) => groups.onMetadataUpdate(image) });
+    closers.push(() => groups.close());
     const controller = new QuorumController({
       nodeId,
       clusterId,
@@ -196,7 +201,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),
-      handlers: createBrokerHandlers(context),
+      handlers: createBrokerHandlers(context, groups.coordinator),
       logger,
       maxFrameBytes: staticConfig.get('socket.request.max.bytes'),
       clock,

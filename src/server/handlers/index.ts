@@ -4,6 +4,8 @@ import { apiVersionsHandler } from './api-versions.js';
 import { createAdminHandlers } from './admin-handlers.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
+import { createGroupHandlers } from './group-handlers.js';
+import type { GroupCoordinator } from '../../coordinator/index.js';
 import { createFetchHandler } from './fetch.js';
 import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
@@ -12,6 +14,7 @@ import { createProduceHandler } from './produce.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
+export * from './group-handlers.js';
 export {
   createDeleteRecordsHandler,
   createDescribeLogDirsHandler,
@@ -25,8 +28,8 @@ export {
 /** Handlers that need no broker state. */
 export const ALL_HANDLERS: readonly ApiHandler[] = Object.freeze([apiVersionsHandler]);
 
-/** Every API a broker serves; ApiVersions advertises exactly these. */
-export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
+/** Every API a broker serves; ApiVersions advertises exactly these (group APIs when a coordinator is given). */
+export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordinator): ApiHandler[] {
   return [
     apiVersionsHandler,
     createProduceHandler(broker),
@@ -37,5 +40,6 @@ export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
     createDescribeLogDirsHandler(broker),
     createInitProducerIdHandler(broker),
     ...createAdminHandlers(broker),
+    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
   ] as ApiHandler[];
 }
