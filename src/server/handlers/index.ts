@@ -7,6 +7,7 @@ import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
 import { createGroupHandlers } from './group-handlers.js';
 import type { GroupCoordinator } from '../../coordinator/index.js';
 import { createFetchHandler } from './fetch.js';
+import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
@@ -18,6 +19,7 @@ export {
   createDeleteRecordsHandler,
   createDescribeLogDirsHandler,
   createFetchHandler,
+  createInitProducerIdHandler,
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
@@ -36,6 +38,7 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createOffsetForLeaderEpochHandler(broker),
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
+    createInitProducerIdHandler(broker),
     ...createAdminHandlers(broker),
     ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
   ] as ApiHandler[];
