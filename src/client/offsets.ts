@@ -60,42 +60,58 @@ export interface OffsetAnswer extends TopicPartition {
   readonly leaderEpoch: number;
 }
 
-/** ListOffsets to each partition's leader, with retries; answers in query order. */
+/**
+ * ListOffsets to each partition's leader, with retries; answers in query order. Kafka refuses a
+ * request naming a partition twice, so repeated partitions go out in successive rounds.
+ */
 export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolation: IsolationLevelName = 'read_uncommitted'): Promise<OffsetAnswer[]> {
-  if (queries.length === 0) return [];
+  const answers: (OffsetAnswer | undefined)[] = queries.map(() => undefined);
+  for (;;) {
+    const round = new Map<string, number>();
+    queries.forEach((q, i) => {
+      const k = tpKey(q.topic, q.partition);
+      if (answers[i] === undefined && !round.has(k)) round.set(k, i);
+    });
+    if (round.size === 0) return answers as OffsetAnswer[];
+    const indexes = [...round.values()];
+    const got = await cluster.withRetries(() => listOffsetsOnce(cluster, indexes.map((i) => queries[i]!), isolation));
+    for (const i of indexes) {
+      const q = queries[i]!;
+      const a = got.get(tpKey(q.topic, q.partition));
+      if (a === undefined) throw new KafkaError('UNKNOWN_SERVER_ERROR', `ListOffsets: no answer for ${q.topic}-${q.partition}`);
+      answers[i] = a;
+    }
+  }
+}
+
+/** One ListOffsets per leader for distinct partitions. */
+async function listOffsetsOnce(cluster: Cluster, queries: readonly OffsetQuery[], isolation: IsolationLevelName): Promise<Map<string, OffsetAnswer>> {
   const answers = new Map<string, OffsetAnswer>();
-  await cluster.withRetries(async () => {
-    const todo = queries.filter((q) => !answers.has(tpKey(q.topic, q.partition)));
-    const groups = await groupByLeader(cluster, todo);
-    await Promise.all(
-      [...groups].map(async ([leader, list]) => {
-        const conn = await cluster.connection(leader);
-        const byTopic = new Map<string, OffsetQuery[]>();
-        for (const q of list) {
-          let l = byTopic.get(q.topic);
-          if (l === undefined) byTopic.set(q.topic, (l = []));
-          l.push(q);
+  const groups = await groupByLeader(cluster, queries);
+  await Promise.all(
+    [...groups].map(async ([leader, list]) => {
+      const conn = await cluster.connection(leader);
+      const byTopic = new Map<string, OffsetQuery[]>();
+      for (const q of list) {
+        let l = byTopic.get(q.topic);
+        if (l === undefined) byTopic.set(q.topic, (l = []));
+        l.push(q);
+      }
+      const response = await conn.send(Apis.ListOffsets, {
+        replicaId: -1,
+        isolationLevel: IsolationLevel[isolation],
+        topics: [...byTopic].map(([name, qs]) => ({
+          name,
+          partitions: qs.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: -1, timestamp: q.timestamp, maxNumOffsets: 1 })),
+        })),
+      });
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode !== 0) throw responseError(p.errorCode, `ListOffsets ${t.name}-${p.partitionIndex}`);
+          answers.set(tpKey(t.name, p.partitionIndex), { topic: t.name, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch });
         }
-        const response = await conn.send(Apis.ListOffsets, {
-          replicaId: -1,
-          isolationLevel: IsolationLevel[isolation],
-          topics: [...byTopic].map(([name, qs]) => ({
-            name,
-            partitions: qs.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: -1, timestamp: q.timestamp, maxNumOffsets: 1 })),
-          })),
-        });
-        for (const t of response.topics) {
-          for (const p of t.partitions) {
-            if (p.errorCode !== 0) throw responseError(p.errorCode, `ListOffsets ${t.name}-${p.partitionIndex}`);
-            answers.set(tpKey(t.name, p.partitionIndex), { topic: t.name, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch });
-          }
-        }
-      }),
-    );
-  });
-  return queries.map((q) => {
-    const a = answers.get(tpKey(q.topic, q.partition));
-    if (a === undefined) throw new KafkaError('UNKNOWN_SERVER_ERROR', `ListOffsets: no answer for ${q.topic}-${q.partition}`);
-    return a;
-  });
+      }
+    }),
+  );
+  return answers;
 }
