@@ -150,6 +150,7 @@ export class Producer {
   private metadataWaiters = 0;
   private appendChain: Promise<void> = Promise.resolve();
   private drainScheduled = false;
+  private appendDrainScheduled = false;
   private retryTimer: Cancel | undefined;
   private closed = false;
 
@@ -274,7 +275,10 @@ export class Producer {
     const queue = this.queueOf(topic.name, partition);
     let batch = queue.batches[queue.batches.length - 1];
     if (batch === undefined || batch.built !== undefined || (batch.records.length > 0 && batch.sizeBytes + size > this.batchSize)) {
-      if (batch !== undefined) batch.ready = true;
+      if (batch !== undefined && !batch.ready) {
+        batch.ready = true;
+        this.scheduleAppendDrain();
+      }
       batch = new ProducerBatch(this.cluster.env.clock.monotonicMs());
       queue.batches.push(batch);
       if (this.lingerMs > 0) {
@@ -292,7 +296,7 @@ export class Producer {
     batch.sizeBytes += size;
     this.partitioner.onAppend?.(topic.name, partition, size);
     if (batch.sizeBytes >= this.batchSize) batch.ready = true;
-    if (batch.ready) this.scheduleDrain();
+    if (batch.ready) this.scheduleAppendDrain();
     return result;
   }
 
@@ -306,12 +310,27 @@ export class Producer {
     return q;
   }
 
+  /** Drains once the current promise jobs have run (answers came in, a batch was retried). */
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     queueMicrotask(() => {
       this.drainScheduled = false;
       void this.drain();
+    });
+  }
+
+  /**
+   * New records: drain on the next timer turn rather than in a microtask, so records sent in
+   * one burst (including those that waited for metadata, which append over several promise jobs)
+   * share batches even with linger.ms=0.
+   */
+  private scheduleAppendDrain(): void {
+    if (this.appendDrainScheduled) return;
+    this.appendDrainScheduled = true;
+    this.cluster.env.scheduler.schedule(0, () => {
+      this.appendDrainScheduled = false;
+      this.scheduleDrain();
     });
   }
 
