@@ -11,7 +11,7 @@ export class Kafka extends KafkaClient {
   constructor(config: KafkaConfig, env: Partial<ClientEnv> = {}) {
     super(
       config,
-      clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler(), random: systemRandom, ...env }),
+      clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler({ keepAlive: true }), random: systemRandom, ...env }),
     );
   }
 }

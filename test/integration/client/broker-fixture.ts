@@ -5,9 +5,11 @@ import { Kafka, startBroker, type BrokerHandle, type KafkaConfig } from '../../.
 
 /** One in-process broker (combined mode, ephemeral ports) for a test file, and clients for it. */
 export interface BrokerFixture {
-  readonly broker: BrokerHandle;
+  broker: BrokerHandle;
   readonly bootstrap: string;
   kafka(config?: Partial<KafkaConfig>): Kafka;
+  /** Stops the broker and starts it again on the same directory and client port. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,16 +26,25 @@ export async function startFixture(extra: Record<string, string> = {}): Promise<
     ['log.dirs', dir],
     ...Object.entries(extra),
   ]);
-  const broker = await startBroker({ properties });
-  const plain = broker.addresses.find((a) => a.listener === 'PLAINTEXT')!;
+  const first = await startBroker({ properties });
+  const plain = first.addresses.find((a) => a.listener === 'PLAINTEXT')!;
   const bootstrap = `127.0.0.1:${plain.port}`;
-  return {
-    broker,
+  const fx: BrokerFixture = {
+    broker: first,
     bootstrap,
     kafka: (config = {}) => new Kafka({ bootstrapServers: bootstrap, clientId: 'client-test', ...config }),
+    restart: async (whileDown) => {
+      await fx.broker.close();
+      await whileDown?.();
+      const again = new Map(properties);
+      again.set('listeners', `PLAINTEXT://127.0.0.1:${plain.port},CONTROLLER://127.0.0.1:0`);
+      again.set('advertised.listeners', `PLAINTEXT://127.0.0.1:${plain.port}`);
+      fx.broker = await startBroker({ properties: again });
+    },
     close: async () => {
-      await broker.close();
+      await fx.broker.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return fx;
 }
