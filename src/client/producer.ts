@@ -552,8 +552,9 @@ export class Producer {
 }
 
 function detail(a: ProduceResponsePartitionProduceResponse): string | null {
+  // Kafka's message already summarises the record errors; list them only when it is absent.
+  if (a.errorMessage !== null && a.errorMessage !== '') return a.errorMessage;
   const parts: string[] = [];
-  if (a.errorMessage !== null && a.errorMessage !== '') parts.push(a.errorMessage);
   for (const r of a.recordErrors) parts.push(`record ${r.batchIndex}: ${r.batchIndexErrorMessage ?? 'rejected'}`);
   return parts.length > 0 ? parts.join('; ') : null;
 }
