@@ -14,7 +14,7 @@ import type { ApiMessageAndVersion, ControllerRequestContext, MetadataImage } fr
 import { NodeFileSystem, SystemClock, SystemScheduler, diskSpace, systemRandom, systemRandomBytes } from '../platform/index.js';
 import { KafkaRaftClient, RaftDriver } from '../raft/index.js';
 import { ReplicaManager, partitionConfigOf } from '../replication/index.js';
-import { LogManager } from '../storage/index.js';
+import { LogManager, ProducerStates } from '../storage/index.js';
 import type { LogConfig } from '../storage/index.js';
 import type { FileSystem } from '../common/index.js';
 import type { BrokerContext } from './broker-context.js';
@@ -88,6 +88,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
   try {
     // ---- storage ------------------------------------------------------------------------------
     let replicaManager: ReplicaManager | undefined;
+    const producerStates = new ProducerStates({ clock, logger, producerIdExpirationMs: () => config.get('producer.id.expiration.ms') });
     const logManager = new LogManager({
       fs,
       clock,
@@ -106,6 +107,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       },
       meta: { clusterId, nodeId },
       random: systemRandom,
+      producerStateHooks: (tp) => producerStates.hooksFor(tp),
     });
     logManager.startup();
     logManager.start(scheduler);
@@ -120,6 +122,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       config: () => config,
       diskSpace,
       random: systemRandom,
+      producerStates,
     });
     replicaManager.start(scheduler);
     const rm = replicaManager;

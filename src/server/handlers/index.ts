@@ -5,6 +5,7 @@ import { createAdminHandlers } from './admin-handlers.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
 import { createFetchHandler } from './fetch.js';
+import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
@@ -15,6 +16,7 @@ export {
   createDeleteRecordsHandler,
   createDescribeLogDirsHandler,
   createFetchHandler,
+  createInitProducerIdHandler,
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
@@ -33,6 +35,7 @@ export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
     createOffsetForLeaderEpochHandler(broker),
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
+    createInitProducerIdHandler(broker),
     ...createAdminHandlers(broker),
   ] as ApiHandler[];
 }

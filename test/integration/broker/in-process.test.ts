@@ -11,20 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
+import { singleNodeProperties } from './single-node.js';
 import type { BrokerHandle } from '../../../src/index.js';
 
-function props(dir: string): Map<string, string> {
-  return new Map([
-    ['process.roles', 'broker,controller'],
-    ['node.id', '1'],
-    ['controller.quorum.voters', '1@127.0.0.1:0'],
-    ['listeners', 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0'],
-    ['advertised.listeners', 'PLAINTEXT://127.0.0.1:0'],
-    ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-    ['log.dirs', dir],
-  ]);
-}
 
 function client(b: BrokerHandle): Kafka {
   const plain = b.addresses.find((a) => a.listener === 'PLAINTEXT')!;
@@ -46,7 +35,7 @@ function kcatRead(b: BrokerHandle, topic: string, partition: number): Promise<st
 
 test('startBroker: create, produce with keys and headers, read back; a restart keeps everything', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-inproc-'));
-  let broker = await startBroker({ properties: props(dir) });
+  let broker = await startBroker({ properties: singleNodeProperties(dir) });
   try {
     const kafka = client(broker);
     const admin = kafka.admin();
@@ -77,7 +66,7 @@ test('startBroker: create, produce with keys and headers, read back; a restart k
     for (const p of [0, 1, 2]) assert.deepEqual(await kcatRead(broker, 'orders', p), expected(p));
 
     await broker.close();
-    broker = await startBroker({ properties: props(dir) });
+    broker = await startBroker({ properties: singleNodeProperties(dir) });
     const admin2 = client(broker).admin();
     await admin2.connect();
     const after = await admin2.fetchTopicOffsets('orders');
