@@ -49,3 +49,23 @@ export {
   type OffsetAnswer,
   type TopicPartition,
 } from './offsets.js';
+export {
+  CONSUMER_PROTOCOL_TYPE,
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  type Assignment,
+  type Subscription,
+} from './consumer-protocol.js';
+export {
+  ASSIGNORS,
+  CooperativeStickyAssignor,
+  RangeAssignor,
+  RoundRobinAssignor,
+  StickyAssignor,
+  decodeStickyUserData,
+  encodeStickyUserData,
+  type Assignor,
+  type AssignorMember,
+} from './assignors.js';
