@@ -11,11 +11,16 @@ export class SystemClock implements Clock {
   }
 }
 
-/** Real timers; unref'd so a pending housekeeping timer never keeps the process alive. */
+/**
+ * Real timers; unref'd by default so a pending housekeeping timer never keeps the process alive.
+ * Clients pass `keepAlive: true`: a retry backoff or linger wait is work the caller awaits.
+ */
 export class SystemScheduler implements Scheduler {
+  constructor(private readonly options: { keepAlive?: boolean } = {}) {}
+
   schedule(delayMs: number, fn: () => void): Cancel {
     const t = setTimeout(fn, Math.max(0, delayMs));
-    t.unref();
+    if (this.options.keepAlive !== true) t.unref();
     return () => clearTimeout(t);
   }
 }

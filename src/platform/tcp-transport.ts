@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type {
   ListenOptions,
   SocketAddress,
@@ -102,8 +102,32 @@ class TcpListener implements TransportListener {
   }
 }
 
-/** Real TCP listeners over node:net. */
+/** Real TCP listeners (and, for clients, outbound connections) over node:net. */
 export class TcpTransport implements Transport {
+  /**
+   * Opens a connection (the client's Connector); rejects on refusal, or after `timeoutMs` without
+   * an answer (socket.connection.setup.timeout.ms). The socket reads nothing until `start`.
+   */
+  connect(address: SocketAddress, timeoutMs: number): Promise<TransportSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connection to ${address.host}:${address.port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onError = (e: Error): void => {
+        clearTimeout(timer);
+        reject(e);
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new TcpSocket(socket));
+      });
+    });
+  }
+
   listen(options: ListenOptions, onConnection: (socket: TransportSocket) => void): Promise<TransportListener> {
     const server = createServer({ pauseOnConnect: true, noDelay: true, keepAlive: true }, (socket) => {
       onConnection(new TcpSocket(socket));
