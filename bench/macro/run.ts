@@ -86,7 +86,7 @@ interface ScenarioResult {
 async function gregor(properties: Record<string, string> = {}): Promise<System & { logTail(): string }> {
   if (!opts.cpuProf) return startGregor({ properties });
   mkdirSync(profDir, { recursive: true });
-  return startGregor({ properties, nodeOptions: `--cpu-prof --cpu-prof-dir=${profDir}` });
+  return startGregor({ properties, cpuProfDir: profDir });
 }
 
 function takeProfile(): ProfileEntry[] | undefined {

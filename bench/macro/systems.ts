@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess } from '../../test/support/broker-process.js';
@@ -27,13 +27,17 @@ export interface System {
 
 export interface GregorOptions {
   properties?: Record<string, string>;
-  /** Extra node flags for the broker process (e.g. --cpu-prof), through NODE_OPTIONS. */
-  nodeOptions?: string;
+  /** Profile the broker (cpu-prof-preload.ts); `close()` writes `gregor-<pid>.cpuprofile` there first. */
+  cpuProfDir?: string;
 }
 
 export async function startGregor(opts: GregorOptions = {}): Promise<System & { logTail(): string }> {
   const env: Record<string, string> = {};
-  if (opts.nodeOptions !== undefined) env.NODE_OPTIONS = opts.nodeOptions;
+  if (opts.cpuProfDir !== undefined) {
+    const preload = join(dirname(fileURLToPath(import.meta.url)), 'cpu-prof-preload.js');
+    env.NODE_OPTIONS = `--import=${pathToFileURL(preload).href}`;
+    env.GREGOR_CPU_PROF_DIR = opts.cpuProfDir;
+  }
   const b = await BrokerProcess.start({ properties: opts.properties ?? {}, env, readyTimeoutMs: 60_000 });
   return {
     kind: 'gregor',
@@ -55,6 +59,12 @@ export async function startGregor(opts: GregorOptions = {}): Promise<System & { 
       }
     },
     async close() {
+      if (opts.cpuProfDir !== undefined && b.running) {
+        const from = b.output.length;
+        process.kill(b.pid!, 'SIGUSR2');
+        const deadline = Date.now() + 30_000;
+        while (!b.output.slice(from).includes('cpu profile written') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
       await b.close();
     },
   };
