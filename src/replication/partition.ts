@@ -1,6 +1,6 @@
 import { ErrorCode } from '../common/index.js';
 import type { PartitionRegistration } from '../metadata/index.js';
-import type { AppendOptions, Log, LogAppendInfo } from '../storage/index.js';
+import type { AppendOptions, Log, LogAppendInfo, ProducerStateManager } from '../storage/index.js';
 import type { PartitionConfig } from './partition-config.js';
 
 /** This broker's role for a partition: Kafka's leader / follower, or neither while it is only known. */
@@ -36,6 +36,8 @@ export class Partition {
   readonly log: Log;
   /** Follower replicas' fetch state; only kept while leader. Seam for the replica fetcher issue. */
   readonly followers = new Map<number, FollowerState>();
+  /** Idempotence/transaction state of the log (absent when the broker runs without it). */
+  producerState: ProducerStateManager | undefined;
 
   constructor(
     readonly localId: number,

@@ -14,7 +14,7 @@ import {
   isStorageError,
   readSlice,
 } from '../storage/index.js';
-import type { FileSlice, Log, LogManager, LogConfig } from '../storage/index.js';
+import type { FileSlice, Log, LogManager, LogConfig, ProducerStateManager, ProducerStates } from '../storage/index.js';
 import { FetchSessionCache } from './fetch-session.js';
 import type { FetchPartitionSpec } from './fetch-session.js';
 import { MAX_FETCH_WAIT_MS } from './limits.js';
@@ -44,6 +44,11 @@ export interface ReplicaManagerParams {
   readonly diskSpace?: (logDir: string) => DiskSpace | undefined;
   /** Uniform in [0, 1): fetch session ids. */
   readonly random?: () => number;
+  /**
+   * Producer state of every log (the same registry that backs LogManager's `producerStateHooks`):
+   * idempotent and transactional batches are checked against it. Without it they are appended unchecked.
+   */
+  readonly producerStates?: ProducerStates;
 }
 
 /** Consumers' replica id; ListOffsets' debugging id may read from any replica. */
@@ -186,6 +191,7 @@ export class ReplicaManager {
   private image: MetadataImage | undefined;
   private scheduler: Scheduler | undefined;
   private timer: { cancel: Cancel; atMs: number } | undefined;
+  private cancelExpiry: Cancel | undefined;
   private stopped = false;
 
   constructor(private readonly params: ReplicaManagerParams) {
@@ -207,6 +213,19 @@ export class ReplicaManager {
   start(scheduler: Scheduler): void {
     this.scheduler = scheduler;
     this.arm(this.purgatory.nextDeadline());
+    this.scheduleProducerExpiry(scheduler);
+  }
+
+  /** producer.id.expiration.check.interval.ms: forgets idle producer ids (Kafka's PeriodicProducerExpirationCheck). */
+  private scheduleProducerExpiry(scheduler: Scheduler): void {
+    const states = this.params.producerStates;
+    if (states === undefined || this.stopped) return;
+    const interval = this.params.config().get('producer.id.expiration.check.interval.ms');
+    this.cancelExpiry = scheduler.schedule(interval, () => {
+      const n = states.removeExpiredProducers(this.clock.nowMs());
+      if (n > 0) this.logger.info(`expired ${n} producer id state(s)`);
+      this.scheduleProducerExpiry(scheduler);
+    });
   }
 
   /** Expires due operations; returns the next deadline (Infinity when none). */
@@ -232,6 +251,8 @@ export class ReplicaManager {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
+    this.cancelExpiry?.();
+    this.cancelExpiry = undefined;
     this.purgatory.completeAll();
   }
 
@@ -284,6 +305,7 @@ export class ReplicaManager {
       if (partition === undefined) {
         const log = this.openLog(topic, index);
         partition = new Partition(this.nodeId, topic.name, index, topic.topicId, log, config);
+        partition.producerState = this.loadProducerState(log);
         this.partitions.set(key, partition);
       }
       if (partition.config !== config) {
@@ -314,10 +336,19 @@ export class ReplicaManager {
     return log;
   }
 
+  /** The log's producer state, rebuilt from its snapshot and the batches after it (once per log). */
+  private loadProducerState(log: Log): ProducerStateManager | undefined {
+    const psm = this.params.producerStates?.get(log.topicPartition);
+    if (psm === undefined) return undefined;
+    psm.load(log);
+    return psm;
+  }
+
   private removePartition(topic: string, index: number): void {
     const key = partitionKey(topic, index);
     const existed = this.partitions.delete(key);
     this.logManager.deleteLog({ topic, partition: index });
+    this.params.producerStates?.forget({ topic, partition: index });
     if (existed) this.purgatory.checkAndComplete(key);
   }
 
@@ -437,12 +468,28 @@ export class ReplicaManager {
         r.recordErrors = check.recordErrors;
         continue;
       }
-      // Idempotent and transactional batches are appended as they are for now; the producer-state
-      // layer (sequence checks, duplicates, transaction markers) hooks in here.
       if (req.acks === -1 && p.isr.length < p.config.minInsyncReplicas) {
         r.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
         r.errorMessage = `The size of the current ISR ${p.isr.length} is insufficient to satisfy the min.isr requirement of ${p.config.minInsyncReplicas} for partition ${p.key}`;
         continue;
+      }
+      // Producer state is checked and updated synchronously with the append (nothing runs in
+      // between): a pipelined retry sees the state its predecessor left.
+      if (check.producerIdBatches > 0 && p.producerState !== undefined) {
+        const ps = p.producerState.checkClientAppend(e.records!, p.log.logEndOffset);
+        if (ps.kind === 'error') {
+          r.errorCode = ErrorCode[ps.error];
+          r.errorMessage = ps.message;
+          continue;
+        }
+        if (ps.kind === 'duplicate') {
+          // Kafka answers a retried batch with its original offsets and appends nothing.
+          r.baseOffset = ps.firstOffset;
+          r.logAppendTimeMs = ps.timestamp;
+          r.logStartOffset = p.log.logStartOffset;
+          if (req.acks !== 0) waits.push(this.produceWait(p, r, ps.lastOffset + 1, null));
+          continue;
+        }
       }
       try {
         const info = p.appendAsLeader(e.records!, { crcVerified: true });

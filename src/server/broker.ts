@@ -14,11 +14,12 @@ import type { ApiMessageAndVersion, ControllerRequestContext, MetadataImage } fr
 import { NodeFileSystem, SystemClock, SystemScheduler, diskSpace, systemRandom, systemRandomBytes } from '../platform/index.js';
 import { KafkaRaftClient, RaftDriver } from '../raft/index.js';
 import { ReplicaManager, partitionConfigOf } from '../replication/index.js';
-import { LogManager } from '../storage/index.js';
+import { LogManager, ProducerStates } from '../storage/index.js';
 import type { LogConfig } from '../storage/index.js';
 import type { FileSystem } from '../common/index.js';
 import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
+import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
@@ -88,6 +89,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
   try {
     // ---- storage ------------------------------------------------------------------------------
     let replicaManager: ReplicaManager | undefined;
+    const producerStates = new ProducerStates({ clock, logger, producerIdExpirationMs: () => config.get('producer.id.expiration.ms') });
     const logManager = new LogManager({
       fs,
       clock,
@@ -106,6 +108,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       },
       meta: { clusterId, nodeId },
       random: systemRandom,
+      producerStateHooks: (tp) => producerStates.hooksFor(tp),
     });
     logManager.startup();
     logManager.start(scheduler);
@@ -120,6 +123,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       config: () => config,
       diskSpace,
       random: systemRandom,
+      producerStates,
     });
     replicaManager.start(scheduler);
     const rm = replicaManager;
@@ -156,6 +160,10 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       },
     });
     loader.registerPublisher({ name: 'ReplicaManager', onMetadataUpdate: (image, previous) => rm.applyMetadata(image, previous) });
+    // ---- group coordinator (after the replica manager's publisher: the logs it loads exist by then)
+    const groups = new GroupCoordinatorWiring({ nodeId, clock, scheduler, logger, config: staticConfig, replicaManager: rm, randomBytes: systemRandomBytes });
+    loader.registerPublisher({ name: 'GroupCoordinator', onMetadataUpdate: (image) => groups.onMetadataUpdate(image) });
+    closers.push(() => groups.close());
     const controller = new QuorumController({
       nodeId,
       clusterId,
@@ -193,7 +201,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),
-      handlers: createBrokerHandlers(context),
+      handlers: createBrokerHandlers(context, groups.coordinator),
       logger,
       maxFrameBytes: staticConfig.get('socket.request.max.bytes'),
       clock,

@@ -15,3 +15,5 @@ export { LogManager, REPLICATION_OFFSET_CHECKPOINT } from './log-manager.js';
 export type { LogManagerParams, PartitionStorageState } from './log-manager.js';
 export { LogCleaner } from './log-cleaner.js';
 export type { CleaningPlan, CleaningStats } from './log-cleaner.js';
+export * from './producer-state.js';
+export * from './producer-state-snapshot.js';

@@ -4,17 +4,22 @@ import { apiVersionsHandler } from './api-versions.js';
 import { createAdminHandlers } from './admin-handlers.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
+import { createGroupHandlers } from './group-handlers.js';
+import type { GroupCoordinator } from '../../coordinator/index.js';
 import { createFetchHandler } from './fetch.js';
+import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
+export * from './group-handlers.js';
 export {
   createDeleteRecordsHandler,
   createDescribeLogDirsHandler,
   createFetchHandler,
+  createInitProducerIdHandler,
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
@@ -23,8 +28,8 @@ export {
 /** Handlers that need no broker state. */
 export const ALL_HANDLERS: readonly ApiHandler[] = Object.freeze([apiVersionsHandler]);
 
-/** Every API a broker serves; ApiVersions advertises exactly these. */
-export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
+/** Every API a broker serves; ApiVersions advertises exactly these (group APIs when a coordinator is given). */
+export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordinator): ApiHandler[] {
   return [
     apiVersionsHandler,
     createProduceHandler(broker),
@@ -33,6 +38,8 @@ export function createBrokerHandlers(broker: BrokerContext): ApiHandler[] {
     createOffsetForLeaderEpochHandler(broker),
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
+    createInitProducerIdHandler(broker),
     ...createAdminHandlers(broker),
+    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
   ] as ApiHandler[];
 }
