@@ -1,0 +1,514 @@
+/**
+ * Macro benchmarks (issue 8's harness): librdkafka's rdkafka_performance against a fresh Gregor
+ * broker per scenario and, in the same run with the same flags, against the null broker; plus the
+ * machine's loopback-TCP and fs-append ceilings. Every Gregor figure is a median of N runs after a
+ * warm-up and is reported as a ratio to its ceiling's median; null and Gregor runs alternate so
+ * that noise from other work on the machine hits both alike.
+ *
+ *   npm run build && node dist/bench/macro/run.js [--runs N] [--quick] [--scenario a,b] [--cpu-prof] [--out file]
+ *
+ * Writes bench/results/macro.json (full run) or macro-<tag>.json (--quick / --scenario / --cpu-prof)
+ * and prints a markdown table. --cpu-prof starts the Gregor brokers with `--cpu-prof` and prints the
+ * top self-time functions of each profile (use with --scenario).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../scripts/repo-root.js';
+import { fsAppend, tcpLoopback } from './ceilings.js';
+import { summariseProfile, type ProfileEntry } from './profile.js';
+import { latencyPercentiles, parsePerf, rdkafkaPerformancePath, runPerf, startPerf, tail, type PerfResult } from './rdkafka.js';
+import { openIdleConnections, rssBytes, startGregor, startNull, type System } from './systems.js';
+
+interface Options {
+  runs: number;
+  quick: boolean;
+  scenarios: string[];
+  cpuProf: boolean;
+  out: string | undefined;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 5, quick: false, scenarios: [], cpuProf: false, out: undefined };
+  let runsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--runs') {
+      o.runs = Number(argv[++i]);
+      runsGiven = true;
+    } else if (a === '--quick') o.quick = true;
+    else if (a === '--scenario') o.scenarios.push(...argv[++i]!.split(','));
+    else if (a === '--cpu-prof') o.cpuProf = true;
+    else if (a === '--out') o.out = argv[++i];
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (o.quick && !runsGiven) o.runs = 1;
+  if (!(o.runs >= 1)) throw new Error('--runs must be >= 1');
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const BIN = rdkafkaPerformancePath();
+const scale = (full: number): number => (opts.quick ? Math.max(1000, Math.round(full / 3)) : full);
+const TIMEOUT_MS = 180_000;
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
+const MB = 1024 * 1024;
+const profDir = join(tmpdir(), `gregor-bench-prof-${process.pid}`);
+
+interface Target {
+  ratioMin?: number;
+  rssMaxMB?: number;
+  p50MaxMs?: number;
+  p99MaxMs?: number;
+}
+
+interface ScenarioResult {
+  name: string;
+  description: string;
+  flags: string[];
+  target: Target;
+  gregor: Record<string, unknown>;
+  ceiling?: Record<string, unknown>;
+  ratio?: number;
+  met?: boolean | undefined;
+  profile?: ProfileEntry[];
+  error?: string;
+}
+
+async function gregor(properties: Record<string, string> = {}): Promise<System & { logTail(): string }> {
+  if (!opts.cpuProf) return startGregor({ properties });
+  mkdirSync(profDir, { recursive: true });
+  return startGregor({ properties, cpuProfDir: profDir });
+}
+
+function takeProfile(): ProfileEntry[] | undefined {
+  if (!opts.cpuProf) return undefined;
+  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return undefined;
+  const entries = summariseProfile(join(profDir, files.sort().pop()!), 25);
+  for (const f of files) rmSync(join(profDir, f));
+  return entries;
+}
+
+async function perf(sys: System, args: string[], expect: number, onTick?: () => void): Promise<PerfResult> {
+  const full = [...args, '-b', sys.bootstrap];
+  const r = await runPerf(BIN, full, onTick === undefined ? { timeoutMs: TIMEOUT_MS } : { timeoutMs: TIMEOUT_MS, onTick });
+  try {
+    return parsePerf(r.output, expect);
+  } catch (e) {
+    throw new Error(`${sys.kind}: rdkafka_performance ${full.join(' ')} (exit ${r.code}): ${(e as Error).message}`);
+  }
+}
+
+interface ThroughputSpec {
+  name: string;
+  description: string;
+  target: Target;
+  partitions: number;
+  /** rdkafka_performance flags without -b and -c. */
+  flags: string[];
+  count: number;
+  gregorProperties?: Record<string, string>;
+  topicConfigs?: Record<string, string>;
+  idleConnections?: number;
+  sampleRss?: boolean;
+}
+
+/** Produce throughput, Gregor vs null broker, alternating runs. */
+async function produceScenario(spec: ThroughputSpec): Promise<ScenarioResult> {
+  const topic = 'bench';
+  const g = await gregor(spec.gregorProperties);
+  const n = await startNull(spec.partitions);
+  const idle: { close(): void }[] = [];
+  const rss: number[] = [];
+  const res: ScenarioResult = { name: spec.name, description: spec.description, flags: [...spec.flags, '-c', String(spec.count)], target: spec.target, gregor: {} };
+  try {
+    await g.createTopic(topic, spec.partitions, spec.topicConfigs ?? {});
+    if (spec.idleConnections !== undefined) {
+      idle.push(await openIdleConnections(g.bootstrap, spec.idleConnections, topic));
+      idle.push(await openIdleConnections(n.bootstrap, spec.idleConnections, topic));
+    }
+    const warm = Math.max(1000, Math.round(spec.count / 5));
+    const args = (c: number): string[] => ['-P', '-t', topic, ...spec.flags, '-c', String(c), '-u', '-i', '10'];
+    await perf(n, args(warm), warm);
+    await perf(g, args(warm), warm);
+    const gr: number[] = [];
+    const gm: number[] = [];
+    const nr: number[] = [];
+    const nm: number[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const a = await perf(n, args(spec.count), spec.count);
+      nr.push(a.msgsPerSec);
+      nm.push(a.mbPerSec);
+      const tick = spec.sampleRss === true ? () => void rss.push(rssBytes(g.pid)) : undefined;
+      const b = await perf(g, args(spec.count), spec.count, tick);
+      gr.push(b.msgsPerSec);
+      gm.push(b.mbPerSec);
+      log(`  ${spec.name} run ${r + 1}: null ${a.msgsPerSec} msg/s (${a.mbPerSec} MB/s), gregor ${b.msgsPerSec} msg/s (${b.mbPerSec} MB/s)`);
+    }
+    res.gregor = { msgsPerSec: median(gr), mbPerSec: median(gm), runsMsgsPerSec: gr };
+    res.ceiling = { msgsPerSec: median(nr), mbPerSec: median(nm), runsMsgsPerSec: nr };
+    res.ratio = round(median(gr) / median(nr));
+    if (spec.sampleRss === true || spec.idleConnections !== undefined) {
+      const after = rssBytes(g.pid);
+      const maxRss = Math.max(after, ...rss.filter((x) => !Number.isNaN(x)));
+      res.gregor.rssMaxMB = round(maxRss / MB, 1);
+      res.gregor.rssMedianMB = round(median(rss.length > 0 ? rss : [after]) / MB, 1);
+    }
+    res.met = meets(res);
+  } catch (e) {
+    res.error = (e as Error).message + `\n--- gregor log tail ---\n${g.logTail()}`;
+  } finally {
+    for (const i of idle) i.close();
+    await n.close();
+    await g.close();
+  }
+  const prof = takeProfile();
+  if (prof !== undefined) res.profile = prof;
+  return res;
+}
+
+/** Consume from the beginning: Gregor serves what was produced once; the null broker its template. */
+async function consumeScenario(name: string, size: number, count: number, target: Target): Promise<ScenarioResult> {
+  const topic = 'bench';
+  const flags = ['-C', '-t', topic, '-p', '0', '-o', 'beginning'];
+  const res: ScenarioResult = { name, description: `consume ${count} records of ${size} B from the beginning, 1 partition`, flags: [...flags, '-c', String(count)], target, gregor: {} };
+  const g = await gregor();
+  const n = await startNull(1, size);
+  try {
+    await g.createTopic(topic, 1);
+    await perf(g, ['-P', '-t', topic, '-p', '0', '-s', String(size), '-a', '1', '-c', String(count), '-q'], count);
+    const args = [...flags, '-c', String(count), '-q'];
+    await perf(n, args, count);
+    await perf(g, args, count);
+    const gr: number[] = [];
+    const gm: number[] = [];
+    const nr: number[] = [];
+    const nm: number[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const a = await perf(n, args, count);
+      const b = await perf(g, args, count);
+      nr.push(a.msgsPerSec);
+      nm.push(a.mbPerSec);
+      gr.push(b.msgsPerSec);
+      gm.push(b.mbPerSec);
+      log(`  ${name} run ${r + 1}: null ${a.msgsPerSec} msg/s (${a.mbPerSec} MB/s), gregor ${b.msgsPerSec} msg/s (${b.mbPerSec} MB/s)`);
+    }
+    res.gregor = { msgsPerSec: median(gr), mbPerSec: median(gm), runsMsgsPerSec: gr };
+    res.ceiling = { msgsPerSec: median(nr), mbPerSec: median(nm), runsMsgsPerSec: nr };
+    res.ratio = round(median(gr) / median(nr));
+    res.met = meets(res);
+  } catch (e) {
+    res.error = (e as Error).message + `\n--- gregor log tail ---\n${g.logTail()}`;
+  } finally {
+    await n.close();
+    await g.close();
+  }
+  const prof = takeProfile();
+  if (prof !== undefined) res.profile = prof;
+  return res;
+}
+
+/**
+ * End-to-end latency: a consumer (-l, from the end) and a rate-limited producer (-l, linger.ms=0)
+ * with the send wall-clock time in each payload; the consumer's per-message latencies give the
+ * percentiles. The producer's delivery (ack) latencies are kept too, and measured against the null
+ * broker as the reference.
+ */
+async function latencyScenario(name: string, rate: number, seconds: number, target: Target): Promise<ScenarioResult> {
+  const topic = 'latency';
+  const count = rate * seconds;
+  const dir = mkdtempSync(join(tmpdir(), 'gregor-bench-lat-'));
+  const pflags = ['-P', '-t', topic, '-p', '0', '-s', '1024', '-a', '1', '-r', String(rate), '-l', '-X', 'linger.ms=0'];
+  const cflags = ['-C', '-t', topic, '-p', '0', '-o', 'end', '-l'];
+  const res: ScenarioResult = { name, description: `end-to-end latency, 1 KiB at ${rate} msg/s for ${seconds} s`, flags: [...pflags, '-c', String(count)], target, gregor: {} };
+  const g = await gregor();
+  const n = await startNull(1);
+  try {
+    await g.createTopic(topic, 1);
+    // warm-up: a short burst at the same rate
+    await perf(g, [...pflags, '-c', String(Math.max(1000, rate)), '-q'], Math.max(1000, rate));
+    const e2e: ReturnType<typeof latencyPercentiles>[] = [];
+    const ack: ReturnType<typeof latencyPercentiles>[] = [];
+    const nullAck: ReturnType<typeof latencyPercentiles>[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const cfile = join(dir, `c${r}.txt`);
+      const pfile = join(dir, `p${r}.txt`);
+      const nfile = join(dir, `n${r}.txt`);
+      await perf(n, [...pflags, '-c', String(count), '-A', nfile, '-q'], count);
+      nullAck.push(latencyPercentiles(nfile));
+      const consumer = startPerf(BIN, [...cflags, '-A', cfile, '-b', g.bootstrap, '-q'], { timeoutMs: (seconds + 30) * 1000 });
+      // the consumer starts at the end of the log: give it time to connect and fetch once
+      await new Promise((r2) => setTimeout(r2, 1500));
+      await perf(g, [...pflags, '-c', String(count), '-A', pfile, '-q'], count);
+      await new Promise((r2) => setTimeout(r2, 1000));
+      consumer.stop();
+      const c = (await consumer.done).output;
+      const p = latencyPercentiles(cfile);
+      if (p.count < count * 0.9) throw new Error(`consumer saw ${p.count}/${count} records:\n${tail(c)}`);
+      e2e.push(p);
+      ack.push(latencyPercentiles(pfile));
+      log(`  ${name} run ${r + 1}: e2e p50 ${p.p50Ms} p99 ${p.p99Ms} p999 ${p.p999Ms} ms; ack p99 gregor ${ack.at(-1)!.p99Ms} null ${nullAck.at(-1)!.p99Ms} ms`);
+    }
+    const med = (xs: ReturnType<typeof latencyPercentiles>[], k: 'p50Ms' | 'p99Ms' | 'p999Ms'): number => round(median(xs.map((x) => x[k])));
+    res.gregor = {
+      e2eP50Ms: med(e2e, 'p50Ms'),
+      e2eP99Ms: med(e2e, 'p99Ms'),
+      e2eP999Ms: med(e2e, 'p999Ms'),
+      ackP50Ms: med(ack, 'p50Ms'),
+      ackP99Ms: med(ack, 'p99Ms'),
+      ackP999Ms: med(ack, 'p999Ms'),
+      runs: e2e,
+    };
+    res.ceiling = { ackP50Ms: med(nullAck, 'p50Ms'), ackP99Ms: med(nullAck, 'p99Ms'), ackP999Ms: med(nullAck, 'p999Ms') };
+    res.met = meets(res);
+  } catch (e) {
+    res.error = (e as Error).message + `\n--- gregor log tail ---\n${g.logTail()}`;
+  } finally {
+    await n.close();
+    await g.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return res;
+}
+
+async function idleRssScenario(partitions: number, target: Target): Promise<ScenarioResult> {
+  const res: ScenarioResult = { name: `idle-rss-${partitions}p`, description: `broker RSS idle with one topic of ${partitions} partitions`, flags: [], target, gregor: {} };
+  const g = await gregor();
+  try {
+    await g.createTopic('idle', partitions);
+    await new Promise((r) => setTimeout(r, opts.quick ? 1000 : 3000));
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      samples.push(rssBytes(g.pid));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    res.gregor = { rssMedianMB: round(median(samples) / MB, 1), rssMaxMB: round(Math.max(...samples) / MB, 1) };
+    res.met = meets(res);
+  } catch (e) {
+    res.error = (e as Error).message + `\n--- gregor log tail ---\n${g.logTail()}`;
+  } finally {
+    await g.close();
+  }
+  return res;
+}
+
+function meets(r: ScenarioResult): boolean | undefined {
+  const checks: boolean[] = [];
+  const t = r.target;
+  if (t.ratioMin !== undefined) checks.push((r.ratio ?? 0) >= t.ratioMin);
+  if (t.rssMaxMB !== undefined) checks.push(((r.gregor.rssMaxMB as number | undefined) ?? Infinity) <= t.rssMaxMB);
+  if (t.p50MaxMs !== undefined) checks.push(((r.gregor.e2eP50Ms as number | undefined) ?? Infinity) <= t.p50MaxMs);
+  if (t.p99MaxMs !== undefined) checks.push(((r.gregor.e2eP99Ms as number | undefined) ?? Infinity) <= t.p99MaxMs);
+  return checks.length === 0 ? undefined : checks.every((c) => c);
+}
+
+const keyed16 = ['-k', 'key', '-X', 'partitioner=random'];
+const SCENARIOS: { name: string; run: () => Promise<ScenarioResult> }[] = [
+  {
+    name: 'produce-1k-acks1-p1',
+    run: () =>
+      produceScenario({
+        name: 'produce-1k-acks1-p1',
+        description: 'produce 1 KiB records, acks=1, 1 partition (broker RSS sampled meanwhile)',
+        target: { ratioMin: 0.6, rssMaxMB: 250 },
+        partitions: 1,
+        flags: ['-p', '0', '-s', '1024', '-a', '1'],
+        count: scale(1_000_000),
+        sampleRss: true,
+      }),
+  },
+  {
+    name: 'produce-100b-acks1-p1',
+    run: () =>
+      produceScenario({
+        name: 'produce-100b-acks1-p1',
+        description: 'produce 100 B records, acks=1, 1 partition',
+        target: { ratioMin: 0.5 },
+        partitions: 1,
+        flags: ['-p', '0', '-s', '100', '-a', '1'],
+        count: scale(2_000_000),
+      }),
+  },
+  {
+    name: 'produce-1k-acksall-p1',
+    run: () =>
+      produceScenario({
+        name: 'produce-1k-acksall-p1',
+        description: 'produce 1 KiB records, acks=all, 1 partition',
+        target: {},
+        partitions: 1,
+        flags: ['-p', '0', '-s', '1024', '-a', '-1'],
+        count: scale(1_000_000),
+      }),
+  },
+  {
+    name: 'produce-1k-acks1-p16-keyed',
+    run: () =>
+      produceScenario({
+        name: 'produce-1k-acks1-p16-keyed',
+        description: 'produce 1 KiB keyed records over 16 partitions, acks=1',
+        target: { ratioMin: 0.5 },
+        partitions: 16,
+        flags: ['-s', '1024', '-a', '1', ...keyed16],
+        count: scale(1_000_000),
+      }),
+  },
+  {
+    name: 'produce-100b-acksall-p16-keyed',
+    run: () =>
+      produceScenario({
+        name: 'produce-100b-acksall-p16-keyed',
+        description: 'produce 100 B keyed records over 16 partitions, acks=all',
+        target: { ratioMin: 0.5 },
+        partitions: 16,
+        flags: ['-s', '100', '-a', '-1', ...keyed16],
+        count: scale(2_000_000),
+      }),
+  },
+  {
+    name: 'produce-1k-flush1',
+    run: () =>
+      produceScenario({
+        name: 'produce-1k-flush1',
+        description: 'produce 1 KiB records, acks=1, 1 partition, topic flush.messages=1 (fsync before ack)',
+        target: { ratioMin: 0.4 },
+        partitions: 1,
+        flags: ['-p', '0', '-s', '1024', '-a', '1'],
+        count: scale(1_000_000),
+        topicConfigs: { 'flush.messages': '1' },
+      }),
+  },
+  { name: 'consume-1k', run: () => consumeScenario('consume-1k', 1024, scale(1_000_000), { ratioMin: 0.6 }) },
+  { name: 'latency-10k', run: () => latencyScenario('latency-10k', 10_000, opts.quick ? 2 : 5, { p50MaxMs: 1, p99MaxMs: 5 }) },
+  { name: 'latency-50k', run: () => latencyScenario('latency-50k', 50_000, opts.quick ? 1 : 3, {}) },
+  {
+    name: 'partitions-1000-conns-200',
+    run: () =>
+      produceScenario({
+        name: 'partitions-1000-conns-200',
+        description: 'produce 1 KiB keyed records over 1,000 partitions, acks=1, with 200 other connections open and idle',
+        target: {},
+        partitions: 1000,
+        flags: ['-s', '1024', '-a', '1', ...keyed16],
+        count: scale(1_000_000),
+        idleConnections: 200,
+      }),
+  },
+  { name: 'idle-rss-100p', run: () => idleRssScenario(100, { rssMaxMB: 100 }) },
+];
+
+function librdkafkaVersion(): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'librdkafka1'], { encoding: 'utf8' });
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine(): Record<string, unknown> {
+  const c = cpus();
+  return {
+    node: process.version,
+    cpus: c.length,
+    cpuModel: c[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+    kernel: release(),
+    librdkafka: librdkafkaVersion(),
+    loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+    date: new Date().toISOString(),
+    note: 'shared 2-core machine: other jobs ran alongside; ratios within one run are what count',
+  };
+}
+
+async function main(): Promise<void> {
+  // a filter naming a scenario exactly selects just it, otherwise every scenario containing it
+  const picks = (name: string, f: string): boolean => name === f || (!SCENARIOS.some((s) => s.name === f) && name.includes(f));
+  const selected = opts.scenarios.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => opts.scenarios.some((f) => picks(s.name, f)));
+  if (selected.length === 0) throw new Error(`no scenario matches ${opts.scenarios.join(',')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const info = machine();
+  log(`rdkafka_performance: ${BIN}; runs ${opts.runs}${opts.quick ? ' (quick)' : ''}`);
+  const ceilMs = opts.quick ? 500 : 2000;
+  const tcp: number[] = [];
+  const fsA: number[] = [];
+  const fsSync: number[] = [];
+  for (let r = 0; r < opts.runs; r++) {
+    tcp.push((await tcpLoopback(ceilMs)).mbPerSec);
+    fsA.push(fsAppend(ceilMs, false).mbPerSec);
+    fsSync.push(fsAppend(ceilMs / 2, true).mbPerSec);
+  }
+  const ceilings = {
+    tcpLoopbackMBps: median(tcp),
+    fsAppendMBps: median(fsA),
+    fsAppendFdatasyncMBps: median(fsSync),
+    runs: { tcp, fsAppend: fsA, fsAppendFdatasync: fsSync },
+  };
+  log(`ceilings: loopback TCP ${ceilings.tcpLoopbackMBps} MB/s, fs append ${ceilings.fsAppendMBps} MB/s, with fdatasync ${ceilings.fsAppendFdatasyncMBps} MB/s`);
+  const results: ScenarioResult[] = [];
+  for (const s of selected) {
+    log(`scenario ${s.name}`);
+    const r = await s.run();
+    if (r.error !== undefined) log(`  FAILED: ${r.error}`);
+    results.push(r);
+  }
+  info.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
+  const doc = { machine: info, options: { runs: opts.runs, quick: opts.quick, scenarios: opts.scenarios, cpuProf: opts.cpuProf }, ceilings, scenarios: results };
+  const tag = [opts.quick ? 'quick' : '', opts.cpuProf ? 'profile' : '', ...opts.scenarios].filter((x) => x !== '').join('-');
+  const out = opts.out ?? join(repoRoot(), 'bench', 'results', tag === '' ? 'macro.json' : `macro-${tag}.json`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, JSON.stringify(doc, null, 1) + '\n');
+  process.stdout.write(markdown(doc.ceilings, results) + '\n');
+  for (const r of results) {
+    if (r.profile === undefined) continue;
+    process.stdout.write(`\nprofile of gregor in ${r.name} (self time):\n`);
+    for (const p of r.profile) process.stdout.write(`  ${p.selfPct.toFixed(1).padStart(5)}%  ${p.selfMs.toFixed(0).padStart(6)} ms  ${p.name}  ${p.where}\n`);
+  }
+  process.stdout.write(`\nwrote ${out}\n`);
+  rmSync(profDir, { recursive: true, force: true });
+}
+
+function markdown(c: { tcpLoopbackMBps: number; fsAppendMBps: number; fsAppendFdatasyncMBps: number }, results: ScenarioResult[]): string {
+  const lines = [
+    `Ceilings: loopback TCP ${c.tcpLoopbackMBps} MB/s, fs append ${c.fsAppendMBps} MB/s (with fdatasync per 1 MiB: ${c.fsAppendFdatasyncMBps} MB/s)`,
+    '',
+    '| scenario | Gregor | ceiling (null broker) | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const g = r.gregor;
+    const ce = r.ceiling ?? {};
+    let gs = '';
+    let cs = '';
+    if (r.error !== undefined) gs = 'failed (see JSON)';
+    else if (g.msgsPerSec !== undefined) {
+      gs = `${g.msgsPerSec} msg/s, ${g.mbPerSec} MB/s`;
+      cs = `${ce.msgsPerSec} msg/s, ${ce.mbPerSec} MB/s`;
+      if (g.rssMaxMB !== undefined) gs += `; RSS max ${g.rssMaxMB} MB`;
+    } else if (g.e2eP50Ms !== undefined) {
+      gs = `e2e p50/p99/p999 ${g.e2eP50Ms}/${g.e2eP99Ms}/${g.e2eP999Ms} ms; ack p99 ${g.ackP99Ms} ms`;
+      cs = `ack p50/p99/p999 ${ce.ackP50Ms}/${ce.ackP99Ms}/${ce.ackP999Ms} ms`;
+    } else if (g.rssMedianMB !== undefined) gs = `RSS ${g.rssMedianMB} MB`;
+    const t = r.target;
+    const ts = [
+      t.ratioMin !== undefined ? `>= ${t.ratioMin}` : '',
+      t.rssMaxMB !== undefined ? `RSS <= ${t.rssMaxMB} MB` : '',
+      t.p50MaxMs !== undefined ? `p50 <= ${t.p50MaxMs} ms` : '',
+      t.p99MaxMs !== undefined ? `p99 <= ${t.p99MaxMs} ms` : '',
+    ]
+      .filter((x) => x !== '')
+      .join(', ');
+    const met = r.met === undefined ? '—' : r.met ? 'met' : '**not met**';
+    lines.push(`| ${r.name} | ${gs} | ${cs} | ${r.ratio ?? ''} | ${ts || '—'} | ${met} |`);
+  }
+  return lines.join('\n');
+}
+
+await main();

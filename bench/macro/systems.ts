@@ -1,0 +1,145 @@
+/**
+ * The two systems under the same load: a fresh Gregor broker (the CLI bin as a child process, temp
+ * dirs, as users run it) and the null broker (also a child process, so both sit across a process
+ * boundary from the load generator). Plus helpers: RSS from /proc, idle connections.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { BrokerProcess } from '../../test/support/broker-process.js';
+import {
+  ApiVersionsRequest,
+  FrameDecoder,
+  MetadataRequest,
+  encodeRequestFrame,
+} from '../../src/protocol/index.js';
+
+export interface System {
+  readonly kind: 'gregor' | 'null';
+  readonly bootstrap: string;
+  readonly pid: number;
+  createTopic(name: string, partitions: number, configs?: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GregorOptions {
+  properties?: Record<string, string>;
+  /** Profile the broker (cpu-prof-preload.ts); `close()` writes `gregor-<pid>.cpuprofile` there first. */
+  cpuProfDir?: string;
+}
+
+export async function startGregor(opts: GregorOptions = {}): Promise<System & { logTail(): string }> {
+  const env: Record<string, string> = {};
+  if (opts.cpuProfDir !== undefined) {
+    const preload = join(dirname(fileURLToPath(import.meta.url)), 'cpu-prof-preload.js');
+    env.NODE_OPTIONS = `--import=${pathToFileURL(preload).href}`;
+    env.GREGOR_CPU_PROF_DIR = opts.cpuProfDir;
+  }
+  const b = await BrokerProcess.start({ properties: opts.properties ?? {}, env, readyTimeoutMs: 60_000 });
+  return {
+    kind: 'gregor',
+    bootstrap: b.bootstrap,
+    pid: b.pid!,
+    logTail: () => b.logTail(30),
+    async createTopic(name, partitions, configs = {}) {
+      const kafka = new Kafka({ clientId: 'bench', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          timeout: 30_000,
+          topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
+        });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async close() {
+      if (opts.cpuProfDir !== undefined && b.running) {
+        const from = b.output.length;
+        process.kill(b.pid!, 'SIGUSR2');
+        const deadline = Date.now() + 30_000;
+        while (!b.output.slice(from).includes('cpu profile written') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
+      await b.close();
+    },
+  };
+}
+
+export async function startNull(partitions: number, fetchRecordBytes = 1024): Promise<System> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'null-broker.js');
+  const child: ChildProcess = spawn(process.execPath, [script, '--partitions', String(partitions), '--fetch-record-bytes', String(fetchRecordBytes)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = /listening on [\d.]+:(\d+)/.exec(out);
+      if (m !== null) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`null broker exited (${code}): ${out}`)));
+  });
+  return {
+    kind: 'null',
+    bootstrap: `127.0.0.1:${port}`,
+    pid: child.pid!,
+    async createTopic() {
+      // every topic exists on the null broker, with the partitions it was started with
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** Resident set size of a process in bytes, from /proc/<pid>/status (NaN when unreadable). */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? NaN : Number(m[1]) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * `count` client connections that each ask ApiVersions and Metadata for `topic` once, then stay
+ * open doing nothing (the "mostly idle" clients of a busy cluster). Resolves once all are answered.
+ */
+export async function openIdleConnections(bootstrap: string, count: number, topic: string): Promise<{ close(): void }> {
+  const [host, portText] = bootstrap.split(':') as [string, string];
+  const sockets: Socket[] = [];
+  const one = (i: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const s = connect(Number(portText), host);
+      sockets.push(s);
+      const frames = new FrameDecoder(64 * 1024 * 1024);
+      let answered = 0;
+      s.on('error', reject);
+      s.on('connect', () => {
+        const hdr = (apiKey: number, v: number, correlationId: number) => ({ requestApiKey: apiKey, requestApiVersion: v, correlationId, clientId: `idle-${i}` });
+        for (const b of encodeRequestFrame(hdr(18, 0, 1), ApiVersionsRequest, ApiVersionsRequest.create({}))) s.write(b);
+        for (const b of encodeRequestFrame(hdr(3, 1, 2), MetadataRequest, MetadataRequest.create({ topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: topic }] }))) s.write(b);
+      });
+      s.on('data', (d: Buffer) => {
+        answered += frames.push(d).length;
+        if (answered >= 2) resolve();
+      });
+    });
+  // a few at a time, as clients arriving
+  for (let i = 0; i < count; i += 20) await Promise.all(Array.from({ length: Math.min(20, count - i) }, (_, k) => one(i + k)));
+  return {
+    close: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
