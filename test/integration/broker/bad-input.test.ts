@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
-import { singleNodeProperties } from './single-node.js';
+import { singleNodeProperties } from '../../support/single-node.js';
 import { MetadataRequest, MetadataResponse, decodeResponseFrame } from '../../../src/protocol/index.js';
 import { WireClient, rawRequestFrame, requestFrame, waitFor } from '../network/wire-client.js';
 

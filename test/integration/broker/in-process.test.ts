@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
-import { singleNodeProperties } from './single-node.js';
+import { singleNodeProperties } from '../../support/single-node.js';
 import type { BrokerHandle } from '../../../src/index.js';
 
 
