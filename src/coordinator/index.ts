@@ -18,3 +18,4 @@ export {
   OFFSET_COMMIT_VALUE_VERSION,
 } from './group-records.js';
 export type { CoordinatorRecord, DecodedRecord } from './group-records.js';
+export * from './transaction/index.js';

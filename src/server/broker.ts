@@ -20,6 +20,8 @@ import type { FileSystem } from '../common/index.js';
 import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
 import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import { TransactionCoordinatorWiring, markersUnavailable } from './transaction-coordinator-wiring.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
@@ -174,6 +176,27 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       logger,
       bootstrapMetadataVersion: storage.bootstrap.metadataVersionLevel,
     });
+    // ---- transaction coordinator (producer ids from the controller; markers written in-process)
+    const producerIds = new ProducerIdManager({
+      nodeId,
+      controller,
+      brokerEpoch: () => loader.image().brokers.get(nodeId)?.epoch ?? -1,
+      clock,
+      logger,
+    });
+    const txns = new TransactionCoordinatorWiring({
+      nodeId,
+      clock,
+      scheduler,
+      logger,
+      config: staticConfig,
+      replicaManager: rm,
+      image: () => loader.image(),
+      generateProducerId: () => producerIds.nextProducerId(),
+      sendMarkers: markersUnavailable,
+    });
+    loader.registerPublisher({ name: 'TransactionCoordinator', onMetadataUpdate: (image) => txns.onMetadataUpdate(image) });
+    closers.push(() => txns.close());
     raft.register(loader); // first: the broker's image is updated before a controller write resolves
     raft.register(controller);
     raft.initialize();
@@ -201,7 +224,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),
-      handlers: createBrokerHandlers(context, groups.coordinator),
+      handlers: createBrokerHandlers(context, groups.coordinator, { coordinator: txns.coordinator, producerIds }),
       logger,
       maxFrameBytes: staticConfig.get('socket.request.max.bytes'),
       clock,
