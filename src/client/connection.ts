@@ -131,7 +131,7 @@ export class Connection {
     const broker = this.brokerVersions.get(api.apiKey);
     if (broker === undefined) return -1;
     const cap = this.options.maxVersions?.get(api.apiKey) ?? Infinity;
-    const max = Math.min(broker[1], api.request.maxVersion, api.response.maxVersion, cap);
+    const max = Math.min(broker[1], api.clientMaxVersion, api.response.maxVersion, cap);
     const min = Math.max(broker[0], api.clientMinVersion);
     return max >= min ? max : -1;
   }
