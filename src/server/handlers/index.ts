@@ -11,6 +11,7 @@ import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
+import { createTxnOffsetCommitHandler } from './txn-offset-commit.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
@@ -23,6 +24,7 @@ export {
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
+  createTxnOffsetCommitHandler,
 };
 
 /** Handlers that need no broker state. */
@@ -40,6 +42,6 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createDescribeLogDirsHandler(broker),
     createInitProducerIdHandler(broker),
     ...createAdminHandlers(broker),
-    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
+    ...(groups === undefined ? [] : [...createGroupHandlers(broker, groups), createTxnOffsetCommitHandler(broker, groups)]),
   ] as ApiHandler[];
 }
