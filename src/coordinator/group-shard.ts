@@ -802,7 +802,7 @@ export class GroupCoordinatorShard {
     if (invalid !== ErrorCode.NONE) return all(invalid);
     const nowMs = this.now();
     const records: CoordinatorRecord[] = [];
-    const pending: Array<{ topic: string; partition: number; offset: OffsetAndMetadata }> = [];
+    const pending: Array<{ topic: string; partition: number; offset: OffsetAndMetadata; previous?: OffsetAndMetadata }> = [];
     const order = this.nextRecordOrder;
     const response: TxnOffsetCommitResponseTopic[] = req.topics.map((t) => ({
       name: t.name,
@@ -826,10 +826,15 @@ export class GroupCoordinatorShard {
     if (records.length === 0) return response;
     this.takeRecordOrders(records.length);
     const { producerId, producerEpoch } = req;
-    for (const a of pending) this.pendingTxnOffsets.add(producerId, req.groupId, a.topic, a.partition, a.offset);
+    for (const a of pending) {
+      const previous = this.pendingTxnOffsets.get(producerId, req.groupId, a.topic, a.partition);
+      if (previous !== undefined) a.previous = previous;
+      this.pendingTxnOffsets.add(producerId, req.groupId, a.topic, a.partition, a.offset);
+    }
     const finish = (errorCode: number): TxnOffsetCommitResponseTopic[] => {
       if (errorCode === ErrorCode.NONE) return response;
-      for (const a of pending) this.pendingTxnOffsets.removeIfSame(producerId, req.groupId, a.topic, a.partition, a.offset);
+      // As Kafka reverts its timeline: a failed (e.g. fenced) write leaves the earlier pending offset in place.
+      for (const a of pending) this.pendingTxnOffsets.revert(producerId, req.groupId, a.topic, a.partition, a.offset, a.previous);
       return all(appendErrorToResponseError(errorCode));
     };
     const outcome = this.append(records, { transactional: { producerId, producerEpoch } });

@@ -81,9 +81,14 @@ export class PendingTxnOffsets {
     }
   }
 
-  /** Removes exactly this pending offset (a write that failed), if it is still the one held. */
-  removeIfSame(producerId: number, groupId: string, topic: string, partition: number, offset: OffsetAndMetadata): void {
-    if (this.get(producerId, groupId, topic, partition) === offset) this.delete(producerId, groupId, topic, partition);
+  /**
+   * Undoes the add of `offset` (its write failed) if it is still the one held: the offset it
+   * replaced, if any, comes back.
+   */
+  revert(producerId: number, groupId: string, topic: string, partition: number, offset: OffsetAndMetadata, previous: OffsetAndMetadata | undefined): void {
+    if (this.get(producerId, groupId, topic, partition) !== offset) return;
+    if (previous === undefined) this.delete(producerId, groupId, topic, partition);
+    else this.add(producerId, groupId, topic, partition, previous);
   }
 
   /** The producer's transaction ended: returns its pending offsets (in insertion order) and forgets them. */

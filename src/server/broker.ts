@@ -198,6 +198,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       quorum: { quorumInfo: () => raft.quorumInfo(), leaderAndEpoch: () => raft.leaderAndEpoch() },
       logManager,
       replicaManager: rm,
+      groupCoordinator: groups.coordinator,
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),

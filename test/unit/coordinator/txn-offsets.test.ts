@@ -311,3 +311,13 @@ test('replay: a tombstone drops the pending offsets written before it', async ()
   h.gc.completeLoad(0);
   assert.deepEqual(fetched(h, true), [['t', 0, -1, 0], ['t', 1, -1, 0]]);
 });
+
+test('a failed (e.g. fenced) transactional write leaves the producer\'s earlier pending offset in place', async () => {
+  const h = new Harness();
+  assert.deepEqual(await txnCommit(h, [['t', 0, 5]]), [0]);
+  h.outcome = () => ErrorCode.INVALID_PRODUCER_EPOCH;
+  assert.deepEqual(await txnCommit(h, [['t', 0, 6], ['t', 1, 6]], { producerEpoch: EPOCH - 1 }), [ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.INVALID_PRODUCER_EPOCH]);
+  assert.deepEqual(fetched(h, true), [['t', 0, -1, UNSTABLE], ['t', 1, -1, 0]]);
+  h.gc.onTransactionCompleted(0, PID, EPOCH, true);
+  assert.deepEqual(fetched(h, true), [['t', 0, 5, 0], ['t', 1, -1, 0]]);
+});
