@@ -17,7 +17,12 @@ const consumer = new Consumer({
   deserializers: stringDeserializers,
   ...(instance !== undefined ? { groupInstanceId: instance } : {}),
 });
-consumer.on('error', (e: unknown) => emit({ error: String(e) }));
+const describeError = (e: unknown): string => {
+  const errors = (e as { errors?: unknown[] }).errors;
+  return [String(e), ...(Array.isArray(errors) ? errors.map((x) => (x as { message?: string }).message ?? String(x)) : [])].join(' / ');
+};
+consumer.on('error', (e: unknown) => emit({ error: describeError(e) }));
+consumer.on('consumer:heartbeat:error', (p: { error?: unknown }) => emit({ error: `heartbeat: ${describeError(p.error)}` }));
 let last = '';
 const watch = setInterval(() => {
   const parts = (consumer.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions).sort((a, b) => a - b);

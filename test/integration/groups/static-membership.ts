@@ -1,12 +1,13 @@
 /**
- * Static membership (KIP-345) with librdkafka members (confluent-kafka, group.instance.id):
+ * Static membership (KIP-345) with librdkafka (confluent-kafka) and @platformatic/kafka members
+ * (group.instance.id):
  * a static member restarted within its session timeout gets its partitions back without a
  * rebalance — the other members see no new assignment, DescribeGroups stays Stable with the same
  * assignments (only the restarted member's id changes), and the old id's session expiring later
  * changes nothing — whether the member is a follower or the leader. A second process with an
  * instance id already in use takes the place over and fences the first (FENCED_INSTANCE_ID).
  */
-import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroupBroker, holdsFor, ownsAllOnce, startMember, waitFor, waitForAsync } from './group-harness.js';
 import type { ChildMember, DescribedGroup } from './group-harness.js';
@@ -18,12 +19,12 @@ const SESSION_MS = 5000;
 
 const byPartitions = (d: DescribedGroup) => new Map(d.members.map((m) => [m.partitions.join(), m.memberId]));
 
-test('confluent-kafka static members: restart within the session timeout keeps partitions with no rebalance; a duplicate instance id is fenced', async (t) => {
+export async function staticMembership(kind: 'confluent' | 'platformatic', t: TestContext): Promise<void> {
   const broker = await GroupBroker.start();
   const all: ChildMember[] = [];
   const state = () => all.map((m) => m.summary()).join('; ');
   const start = (instance: string, name = instance) => {
-    const m = startMember('confluent', broker.bootstrap, GROUP, TOPIC, { instanceId: instance, sessionTimeoutMs: SESSION_MS, name });
+    const m = startMember(kind, broker.bootstrap, GROUP, TOPIC, { instanceId: instance, sessionTimeoutMs: SESSION_MS, name });
     all.push(m);
     return m;
   };
@@ -68,7 +69,7 @@ test('confluent-kafka static members: restart within the session timeout keeps p
     const duplicate = start('s3', 's3-duplicate');
     await waitFor('the duplicate taking over s3\'s partitions', () => duplicate.assignments > 0, 20_000, state);
     assert.deepEqual(duplicate.assigned, s3parts);
-    await waitFor('the first s3 fenced', () => s3.errors.some((e) => /FENCED_INSTANCE_ID|fenced/i.test(e)), SESSION_MS + 5000, state);
+    await waitFor('the first s3 fenced', () => s3.errors.some((e) => /FENCED_INSTANCE_ID|fenced|same group\.instance\.id/i.test(e)), SESSION_MS + 5000, state);
     t.diagnostic(`fenced s3 reported: ${s3.errors.join(' | ')}`);
     members.set('s3', duplicate);
     const d = await broker.describe(GROUP, TOPIC);
@@ -78,4 +79,4 @@ test('confluent-kafka static members: restart within the session timeout keeps p
     for (const m of all) m.kill('SIGKILL');
     await broker.close();
   }
-});
+}
