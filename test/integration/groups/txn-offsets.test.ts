@@ -37,7 +37,7 @@ const GROUP = 'txn-group';
 const OFFSETS_TOPIC = '__consumer_offsets';
 
 const api = <Req, Res>(name: string, request: Api<Req, Res>['request'], response: Api<Req, Res>['response']): Api<Req, Res> =>
-  Object.freeze({ apiKey: request.apiKey, name, request, response, clientMinVersion: request.minVersion });
+  Object.freeze({ apiKey: request.apiKey, name, request, response, clientMinVersion: request.minVersion, clientMaxVersion: request.maxVersion });
 const FIND_COORDINATOR = api('FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse);
 const TXN_OFFSET_COMMIT = api('TxnOffsetCommit', TxnOffsetCommitRequest, TxnOffsetCommitResponse);
 const OFFSET_FETCH = api('OffsetFetch', OffsetFetchRequest, OffsetFetchResponse);
