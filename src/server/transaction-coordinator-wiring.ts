@@ -24,12 +24,6 @@ export interface TransactionCoordinatorWiringParams {
   readonly sendMarkers: TxnMarkerSender;
 }
 
-/**
- * The marker sender until the partition side (TxnMarkerWriter) is wired: every attempt fails, so
- * the coordinator keeps committed/aborted transactions in Prepare* and retries.
- */
-export const markersUnavailable: TxnMarkerSender = () => Promise.reject(new Error('transaction markers cannot be written yet'));
-
 /** The produce version our own appends claim (record format v2, no client-facing quirks). */
 const INTERNAL_PRODUCE_VERSION = 9;
 

@@ -17,6 +17,9 @@ import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
+import { createDescribeProducersHandler } from './describe-producers.js';
+import { createWriteTxnMarkersHandler } from './write-txn-markers.js';
+import { createTxnOffsetCommitHandler } from './txn-offset-commit.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
@@ -34,6 +37,9 @@ export {
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
+  createDescribeProducersHandler,
+  createWriteTxnMarkersHandler,
+  createTxnOffsetCommitHandler,
 };
 
 /** Handlers that need no broker state. */
@@ -64,8 +70,10 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
     createInitProducerIdHandler(broker, txns?.producerIds, txns?.coordinator),
+    createWriteTxnMarkersHandler(broker),
+    createDescribeProducersHandler(broker),
     ...createAdminHandlers(broker),
-    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
+    ...(groups === undefined ? [] : [...createGroupHandlers(broker, groups), createTxnOffsetCommitHandler(broker, groups)]),
     ...(txns === undefined ? [] : createTransactionHandlers(broker, txns.coordinator)),
   ] as ApiHandler[];
 }
