@@ -222,16 +222,18 @@ test('kafkajs: a transaction past its timeout is aborted by the coordinator and 
   }
 });
 
-test('confluent-kafka (librdkafka): init_transactions, commit and abort', async () => {
+test('confluent-kafka (librdkafka): init_transactions, commit, abort, send_offsets_to_transaction', async () => {
   await createTopic('txn-py');
   const script = [
     'import sys',
-    'from confluent_kafka import Producer',
+    'from confluent_kafka import Consumer, Producer, TopicPartition',
     "p = Producer({'bootstrap.servers': sys.argv[1], 'transactional.id': 'tx-py', 'transaction.timeout.ms': 60000})",
+    "c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': 'g-py', 'enable.auto.commit': False})",
     'p.init_transactions(30)',
     'p.begin_transaction()',
     "p.produce('txn-py', b'py-1', partition=0)",
     "p.produce('txn-py', b'py-2', partition=0)",
+    "p.send_offsets_to_transaction([TopicPartition('txn-py', 0, 2)], c.consumer_group_metadata(), 30)",
     'p.commit_transaction(30)',
     'p.begin_transaction()',
     "p.produce('txn-py', b'py-aborted', partition=0)",
@@ -241,12 +243,21 @@ test('confluent-kafka (librdkafka): init_transactions, commit and abort', async 
     "p.produce('txn-py', b'py-3', partition=0)",
     'p.commit_transaction(30)',
     "print('ok')",
+    'c.close()',
   ].join('\n');
   const r = await run('/usr/bin/python3', ['-c', script, `${HOST}:${port()}`]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'ok');
   await reaches('tx-py', 'CompleteCommit');
   assert.deepEqual(await committedValues('txn-py'), ['py-1', 'py-2', 'py-3']);
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId: 'g-py', topics: ['txn-py'] });
+    assert.equal(offsets[0]!.partitions[0]!.offset, '2');
+  } finally {
+    await admin.disconnect();
+  }
 });
 
 test('InitProducerId over the wire: timeouts checked, epochs bumped; the state survives a restart, an open transaction is aborted', async () => {
