@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '../common/index.js';
 import type { BrokerConfig } from '../config/index.js';
+import type { GroupCoordinator } from '../coordinator/index.js';
 import type { ControllerApi, MetadataImage } from '../metadata/index.js';
 import type { LeaderAndEpoch, QuorumInfo } from '../raft/index.js';
 import type { ReplicaManager } from '../replication/index.js';
@@ -33,4 +34,6 @@ export interface BrokerContext {
   readonly replicaManager: ReplicaManager;
   /** Writes COMMIT/ABORT markers (WriteTxnMarkers; the transaction coordinator in-process). */
   readonly txnMarkerWriter?: TxnMarkerWriter;
+  /** The group coordinator, when the broker runs one (transaction markers complete its pending offsets). */
+  readonly groupCoordinator?: GroupCoordinator;
 }

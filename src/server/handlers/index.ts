@@ -13,6 +13,7 @@ import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { createProduceHandler } from './produce.js';
 import { createDescribeProducersHandler } from './describe-producers.js';
 import { createWriteTxnMarkersHandler } from './write-txn-markers.js';
+import { createTxnOffsetCommitHandler } from './txn-offset-commit.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
@@ -27,6 +28,7 @@ export {
   createProduceHandler,
   createDescribeProducersHandler,
   createWriteTxnMarkersHandler,
+  createTxnOffsetCommitHandler,
 };
 
 /** Handlers that need no broker state. */
@@ -46,6 +48,6 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createWriteTxnMarkersHandler(broker),
     createDescribeProducersHandler(broker),
     ...createAdminHandlers(broker),
-    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
+    ...(groups === undefined ? [] : [...createGroupHandlers(broker, groups), createTxnOffsetCommitHandler(broker, groups)]),
   ] as ApiHandler[];
 }
