@@ -19,6 +19,7 @@ import type { LogConfig } from '../storage/index.js';
 import type { FileSystem } from '../common/index.js';
 import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
+import { TxnMarkerWriter } from './txn-markers.js';
 import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
@@ -186,6 +187,9 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       await raft.close();
     });
 
+    // ---- transaction markers (WriteTxnMarkers; the transaction coordinator writes through it) ----
+    const txnMarkerWriter = new TxnMarkerWriter({ replicaManager: rm, logger, timeoutMs: () => config.get('request.timeout.ms') });
+
     // ---- network -------------------------------------------------------------------------------
     const context: BrokerContext = {
       nodeId,
@@ -198,6 +202,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       quorum: { quorumInfo: () => raft.quorumInfo(), leaderAndEpoch: () => raft.leaderAndEpoch() },
       logManager,
       replicaManager: rm,
+      txnMarkerWriter,
       groupCoordinator: groups.coordinator,
     };
     const server: RunningServer = await startServer({

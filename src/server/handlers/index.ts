@@ -11,6 +11,8 @@ import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
+import { createDescribeProducersHandler } from './describe-producers.js';
+import { createWriteTxnMarkersHandler } from './write-txn-markers.js';
 import { createTxnOffsetCommitHandler } from './txn-offset-commit.js';
 
 export { apiVersionsHandler };
@@ -24,6 +26,8 @@ export {
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
+  createDescribeProducersHandler,
+  createWriteTxnMarkersHandler,
   createTxnOffsetCommitHandler,
 };
 
@@ -41,6 +45,8 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
     createInitProducerIdHandler(broker),
+    createWriteTxnMarkersHandler(broker),
+    createDescribeProducersHandler(broker),
     ...createAdminHandlers(broker),
     ...(groups === undefined ? [] : [...createGroupHandlers(broker, groups), createTxnOffsetCommitHandler(broker, groups)]),
   ] as ApiHandler[];

@@ -12,18 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Apis, Connection, clientEnv, defaultConnectionOptions } from '../../../src/client/index.js';
-import type { Api } from '../../../src/client/index.js';
 import { ErrorCode } from '../../../src/common/index.js';
 import { NOOP_LOGGER } from '../../../src/common/index.js';
 import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../../../src/platform/index.js';
 import {
   ControlRecordType,
   FindCoordinatorRequest,
-  FindCoordinatorResponse,
   OffsetFetchRequest,
-  OffsetFetchResponse,
   TxnOffsetCommitRequest,
-  TxnOffsetCommitResponse,
   buildControlBatch,
   iterateBatches,
 } from '../../../src/protocol/index.js';
@@ -36,11 +32,7 @@ import { singleNodeProperties } from '../../support/single-node.js';
 const GROUP = 'txn-group';
 const OFFSETS_TOPIC = '__consumer_offsets';
 
-const api = <Req, Res>(name: string, request: Api<Req, Res>['request'], response: Api<Req, Res>['response']): Api<Req, Res> =>
-  Object.freeze({ apiKey: request.apiKey, name, request, response, clientMinVersion: request.minVersion });
-const FIND_COORDINATOR = api('FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse);
-const TXN_OFFSET_COMMIT = api('TxnOffsetCommit', TxnOffsetCommitRequest, TxnOffsetCommitResponse);
-const OFFSET_FETCH = api('OffsetFetch', OffsetFetchRequest, OffsetFetchResponse);
+const { FindCoordinator: FIND_COORDINATOR, TxnOffsetCommit: TXN_OFFSET_COMMIT, OffsetFetch: OFFSET_FETCH } = Apis;
 
 async function connect(b: BrokerHandle): Promise<Connection> {
   const plain = b.addresses.find((a) => a.listener === 'PLAINTEXT')!;
