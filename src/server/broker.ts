@@ -188,7 +188,13 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
     });
 
     // ---- transaction markers (WriteTxnMarkers; the transaction coordinator writes through it) ----
-    const txnMarkerWriter = new TxnMarkerWriter({ replicaManager: rm, logger, timeoutMs: () => config.get('request.timeout.ms') });
+    const txnMarkerWriter = new TxnMarkerWriter({
+      replicaManager: rm,
+      logger,
+      timeoutMs: () => config.get('request.timeout.ms'),
+      // Markers committed on __consumer_offsets complete the group coordinator's pending transactional offsets.
+      onMarkerCommitted: (topic, partition, producerId, producerEpoch, committed) => groups.onMarkerCommitted(topic, partition, producerId, producerEpoch, committed),
+    });
 
     // ---- network -------------------------------------------------------------------------------
     const context: BrokerContext = {
