@@ -21,6 +21,7 @@ import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
 import { TxnMarkerWriter } from './txn-markers.js';
 import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
+import { GROUP_METADATA_TOPIC } from './handlers/admin-support.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
@@ -188,13 +189,11 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
     });
 
     // ---- transaction markers (WriteTxnMarkers; the transaction coordinator writes through it) ----
-    const txnMarkerWriter = new TxnMarkerWriter({
-      replicaManager: rm,
-      logger,
-      timeoutMs: () => config.get('request.timeout.ms'),
-      // Markers committed on __consumer_offsets complete the group coordinator's pending transactional offsets.
-      onMarkerCommitted: (topic, partition, producerId, producerEpoch, committed) => groups.onMarkerCommitted(topic, partition, producerId, producerEpoch, committed),
-    });
+    const txnMarkerWriter = new TxnMarkerWriter({ replicaManager: rm, logger, timeoutMs: () => config.get('request.timeout.ms') });
+    // A committed marker on __consumer_offsets completes the producer's pending transactional offsets.
+    txnMarkerWriter.onMarkerCommitted = (topic, partition, producerId, producerEpoch, committed) => {
+      if (topic === GROUP_METADATA_TOPIC) groups.coordinator.onTransactionCompleted(partition, producerId, producerEpoch, committed);
+    };
 
     // ---- network -------------------------------------------------------------------------------
     const context: BrokerContext = {

@@ -98,17 +98,6 @@ export class GroupCoordinatorWiring {
     };
   }
 
-  // ---- transactions ------------------------------------------------------------------------------
-
-  /**
-   * A TxnMarkerCommittedListener: a COMMIT/ABORT marker is committed on some partition; those of
-   * __consumer_offsets decide the producer's pending transactional offsets there.
-   */
-  onMarkerCommitted(topic: string, partition: number, producerId: number, producerEpoch: number, committed: boolean): void {
-    if (topic !== GROUP_METADATA_TOPIC || this.closed) return;
-    this.coordinator.onTransactionCompleted(partition, producerId, producerEpoch, committed);
-  }
-
   // ---- leadership --------------------------------------------------------------------------------
 
   /** A metadata publisher: load the partitions this broker now leads, unload the ones it lost. */
