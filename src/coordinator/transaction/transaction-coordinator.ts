@@ -81,6 +81,7 @@ type Routed =
   | { readonly shard?: undefined; readonly txn?: undefined; readonly errorCode: number };
 
 const ABORT_KEY = 'txn-abort-timed-out';
+const MAX_PRODUCER_EPOCH = 32767;
 const EXPIRE_KEY = 'txn-remove-expired';
 
 function andThen<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
@@ -613,6 +614,11 @@ export class TransactionCoordinator {
       for (const txn of [...shard.txns.values()]) {
         if (txn.pendingTransitionInProgress || txn.state !== 'Ongoing' || txn.txnStartTimestamp + txn.txnTimeoutMs >= now) continue;
         const id = txn.transactionalId;
+        if (txn.producerEpoch >= MAX_PRODUCER_EPOCH) {
+          // Kafka cannot fence past Short.MAX_VALUE either; the producer's next InitProducerId rotates its id.
+          this.logger.warn(`Cannot abort the timed-out transaction of ${id}: its producer epoch is exhausted`, { transactionalId: id });
+          continue;
+        }
         const fence = txn.prepareFenceProducerEpoch();
         n++;
         this.logger.info(`Aborting transaction of ${id} (producer ${fence.producerId}) after its timeout of ${txn.txnTimeoutMs} ms`, { transactionalId: id });
