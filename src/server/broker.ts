@@ -232,6 +232,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       replicaManager: rm,
       txnMarkerWriter,
       groupCoordinator: groups.coordinator,
+      transactionCoordinator: txns.coordinator,
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),
