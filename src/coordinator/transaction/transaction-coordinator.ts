@@ -542,14 +542,14 @@ export class TransactionCoordinator {
         this.logger.warn(`Sending the markers of ${id} failed; retrying`, { transactionalId: id, error: String(err) });
         retry();
       },
-    );
+    ).catch((err: unknown) => this.logger.error(`Handling the marker answer of ${id} failed`, { transactionalId: id, error: String(err) }));
   }
 
   /** Writes CompleteCommit/CompleteAbort; retried until written or the partition is no longer ours. */
   private writeComplete(shard: TxnShard, txn: TransactionMetadata, complete: TxnTransitMetadata): void {
     const id = txn.transactionalId;
     const keepPending = (code: number): boolean => code !== ErrorCode.NOT_COORDINATOR && code !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    void Promise.resolve(this.appendTransactionToLog(shard, id, txn, complete, keepPending)).then((errorCode) => {
+    this.background(`Completing the transaction of ${id}`, () => this.appendTransactionToLog(shard, id, txn, complete, keepPending), (errorCode) => {
       if (errorCode === ErrorCode.NONE) {
         this.logger.debug(`Completed the transaction of ${id}`, { transactionalId: id, state: complete.txnState });
         return;
@@ -563,6 +563,17 @@ export class TransactionCoordinator {
         if (this.ownsTxn(shard, txn)) this.writeComplete(shard, txn, complete);
       });
     });
+  }
+
+  /** Runs `run` then `then` off the request path; a failure (a bug) is logged, never left unhandled. */
+  private background(what: string, run: () => MaybePromise<number>, then: (errorCode: number) => void): void {
+    let p: Promise<number>;
+    try {
+      p = Promise.resolve(run());
+    } catch (err) {
+      p = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    p.then(then).catch((err: unknown) => this.logger.error(`${what} failed`, { error: String(err) }));
   }
 
   // ---- the log -----------------------------------------------------------------------------------
@@ -622,7 +633,7 @@ export class TransactionCoordinator {
         const fence = txn.prepareFenceProducerEpoch();
         n++;
         this.logger.info(`Aborting transaction of ${id} (producer ${fence.producerId}) after its timeout of ${txn.txnTimeoutMs} ms`, { transactionalId: id });
-        void Promise.resolve(this.endTransaction(id, fence.producerId, fence.producerEpoch, 'abort', false)).then((errorCode) => {
+        this.background(`Aborting the timed-out transaction of ${id}`, () => this.endTransaction(id, fence.producerId, fence.producerEpoch, 'abort', false), (errorCode) => {
           if (errorCode === ErrorCode.NONE) this.logger.info(`Completed rollback of ongoing transaction for transactionalId ${id} due to timeout`);
           else if (errorCode === ErrorCode.INVALID_PRODUCER_ID_MAPPING || errorCode === ErrorCode.PRODUCER_FENCED || errorCode === ErrorCode.CONCURRENT_TRANSACTIONS) {
             this.logger.debug(`Rollback of ongoing transaction for ${id} cancelled (${errorCode})`);
@@ -654,7 +665,7 @@ export class TransactionCoordinator {
         this.logger.error(`Appending to __transaction_state-${shard.partition} failed`, { error: String(err) });
         outcome = ErrorCode.UNKNOWN_SERVER_ERROR;
       }
-      void Promise.resolve(outcome).then((raw) => {
+      this.background(`Expiring transactional ids of __transaction_state-${shard.partition}`, () => outcome, (raw) => {
         if (this.shards.get(shard.partition) !== shard) return;
         for (const { txn, transit } of expiring) {
           const id = txn.transactionalId;
