@@ -211,10 +211,12 @@ export function startMember(kind: MemberKind, bootstrap: string, group: string, 
       // Records as JSON lines on stdout; librdkafka's rebalance notes ("% Group g rebalanced
       // (memberid ...): assigned: t [0], t [3]") on stderr. No `-o`: with -G it would override
       // the committed offsets; auto.offset.reset=earliest applies only where nothing is
-      // committed. Offsets are auto-committed every 200 ms and on close (SIGTERM).
+      // committed. Offsets are auto-committed on close (SIGTERM) and every 5 s: kcat's `-X
+      // auto.commit.interval.ms` lands in the topic config (a legacy property of the same name),
+      // so librdkafka's default interval stays.
       const args = [
         '-b', bootstrap, '-G', group, '-X', 'auto.offset.reset=earliest', '-u', '-f', '{"consumed":"%s"}\\n',
-        '-X', `session.timeout.ms=${session}`, '-X', 'heartbeat.interval.ms=300', '-X', 'auto.commit.interval.ms=200',
+        '-X', `session.timeout.ms=${session}`, '-X', 'heartbeat.interval.ms=300',
         '-X', 'fetch.wait.max.ms=200', '-X', `client.id=${name}`,
         ...(o.assignor !== undefined ? ['-X', `partition.assignment.strategy=${o.assignor}`] : []),
         ...(o.instanceId !== undefined ? ['-X', `group.instance.id=${o.instanceId}`] : []),
