@@ -18,6 +18,7 @@ import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
+import { freePort } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
 import { groupBrokerProps } from './broker-props.js';
 
@@ -258,14 +259,22 @@ export class GroupBroker {
   private constructor(
     readonly dir: string,
     broker: BrokerHandle,
+    readonly props: Map<string, string>,
   ) {
     this.#broker = broker;
     this.#kafka = GroupBroker.#client(broker);
   }
 
-  static async start(): Promise<GroupBroker> {
+  /** A broker on ephemeral ports, or with `fixedPort` one that keeps its client port across restarts (so running clients reconnect). */
+  static async start(options: { fixedPort?: boolean } = {}): Promise<GroupBroker> {
     const dir = mkdtempSync(join(tmpdir(), 'gregor-groups-'));
-    return new GroupBroker(dir, await startBroker({ properties: groupBrokerProps(dir) }));
+    const props = groupBrokerProps(dir);
+    if (options.fixedPort === true) {
+      const port = await freePort();
+      props.set('listeners', `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:0`);
+      props.set('advertised.listeners', `PLAINTEXT://127.0.0.1:${port}`);
+    }
+    return new GroupBroker(dir, await startBroker({ properties: props }), props);
   }
 
   static #client(b: BrokerHandle): Kafka {
@@ -337,11 +346,11 @@ export class GroupBroker {
     return end.map((e, p) => e - Math.max(0, committed[p] ?? 0));
   }
 
-  /** Stops the broker and starts it again on the same log dir (new ephemeral ports). */
+  /** Stops the broker and starts it again on the same log dir (and the same client port if fixed). */
   async restart(): Promise<void> {
     await this.#closeAdmin();
     await within('broker close', 30_000, this.#broker.close());
-    this.#broker = await within('broker start', 30_000, startBroker({ properties: groupBrokerProps(this.dir) }));
+    this.#broker = await within('broker start', 30_000, startBroker({ properties: this.props }));
     this.#kafka = GroupBroker.#client(this.#broker);
   }
 
