@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
-import { startBroker } from '../../../src/index.js';
+import { Kafka as GregorKafka, startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
 import { freePort } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
@@ -326,6 +326,20 @@ export class GroupBroker {
         return { memberId: m.memberId, clientId: m.clientId, partitions: [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b) };
       }),
     };
+  }
+
+  /** DescribeGroups through Gregor's own admin client (newest versions: static members' instance ids). */
+  async describeWithGregorClient(group: string): Promise<{ state: string; members: Array<{ memberId: string; groupInstanceId: string | null; partitions: number[] }> }> {
+    const admin = new GregorKafka({ bootstrapServers: this.bootstrap, clientId: 'groups-harness' }).admin();
+    try {
+      const [d] = await within('describeConsumerGroups', 15_000, admin.describeConsumerGroups([group]));
+      return {
+        state: d!.state,
+        members: d!.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, partitions: m.assignment.map((tp) => tp.partition).sort((a, b) => a - b) })),
+      };
+    } finally {
+      await admin.close();
+    }
   }
 
   /** Committed offset per partition (OffsetFetch; -1 when none). */
