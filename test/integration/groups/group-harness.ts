@@ -182,8 +182,8 @@ export interface MemberOptions {
   readonly sessionTimeoutMs?: number;
   /** Static membership (KIP-345): group.instance.id. */
   readonly instanceId?: string;
-  /** A Kafka-standard assignor name: 'range' or 'roundrobin'. */
-  readonly assignor?: 'range' | 'roundrobin';
+  /** A Kafka-standard assignor name: 'range', 'roundrobin' (all clients here), 'cooperative-sticky' (librdkafka). */
+  readonly assignor?: 'range' | 'roundrobin' | 'cooperative-sticky';
   readonly name?: string;
 }
 
