@@ -11,6 +11,7 @@ export { Partition, partitionKey } from './partition.js';
 export type { FollowerState, PartitionRole } from './partition.js';
 export { ReplicaManager, CONSUMER_REPLICA_ID, DEBUGGING_REPLICA_ID, READ_COMMITTED, endOffsetForEpoch } from './replica-manager.js';
 export type {
+  ActiveProducer,
   DiskSpace,
   EpochEndOffsetResult,
   FetchParams,
@@ -24,4 +25,6 @@ export type {
   ProducePartitionResult,
   ProduceRequestInfo,
   ReplicaManagerParams,
+  TxnMarkerEntry,
+  TxnMarkerOutcome,
 } from './replica-manager.js';
