@@ -45,7 +45,7 @@ export function rawCluster(io: ToolIo, config: KafkaConfig): Cluster {
 export function rawApi<Req, Res>(apiKey: number): Api<Req, Res> {
   const d = API_BY_KEY.get(apiKey);
   if (d === undefined) throw new Error(`no API with key ${apiKey}`);
-  return { apiKey, name: d.name, request: d.request, response: d.response, clientMinVersion: d.request.minVersion };
+  return { apiKey, name: d.name, request: d.request, response: d.response, clientMinVersion: d.request.minVersion, clientMaxVersion: d.request.maxVersion };
 }
 
 /** Kafka client property names a tool may pass (--command-config, --producer-property ...) → KafkaConfig. */
