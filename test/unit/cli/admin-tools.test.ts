@@ -100,3 +100,13 @@ test('kafka-metadata-quorum: --status and --replication', () => {
   assert.equal(parseMetadataQuorumArgs(['--bootstrap-server', 'h:1', 'describe']).kind, 'error');
   assert.equal(parseMetadataQuorumArgs(['--bootstrap-server', 'h:1', 'describe', '--status']).kind, 'run');
 });
+
+test('kafka-transactions: subcommands and argparse-style errors', async () => {
+  const { parseTransactionsArgs } = await import('../../../src/cli/tools/kafka-transactions.js');
+  const d = parseTransactionsArgs(['--bootstrap-server', 'h:1', 'describe-producers', '--topic', 't', '--partition', '0']);
+  assert.ok(d.kind === 'run' && d.args.command.kind === 'describe-producers');
+  const e = parseTransactionsArgs(['--bootstrap-server', 'h:1', 'describe']);
+  assert.ok(e.kind === 'error' && /--transactional-id is required/.test(e.message));
+  const f = parseTransactionsArgs(['--bootstrap-server', 'h:1', 'frob']);
+  assert.ok(f.kind === 'error' && /invalid choice: 'frob'/.test(f.message));
+});
