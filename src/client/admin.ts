@@ -2,7 +2,11 @@ import { ErrorCode, KafkaError, ZERO_UUID } from '../common/index.js';
 import { Apis } from './apis.js';
 import type { Cluster, PartitionInfo } from './cluster.js';
 import type { Connection } from './connection.js';
+import { decodeAssignment, decodeSubscription } from './consumer-protocol.js';
+import { CoordinatorCache, isCoordinatorMoved, type CoordinatorNode } from './coordinator.js';
+import { delay } from './env.js';
 import { ClientClosedError, responseError } from './errors.js';
+import { fetchOffsets, type CommittedOffset, type OffsetAndMetadata } from './group.js';
 import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
@@ -111,6 +115,110 @@ export interface LogDirDescription {
   readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly sizeBytes: number; readonly offsetLag: number; readonly isFuture: boolean }[];
 }
 
+
+/** A group as ListGroups reports it. `protocolType` is 'consumer' for consumer groups, '' for simple (commit-only) ones. */
+export interface GroupListing {
+  readonly groupId: string;
+  readonly protocolType: string;
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable, Dead ('' from brokers before ListGroups v4). */
+  readonly state: string;
+  /** classic or consumer (KIP-848); '' from brokers before ListGroups v5. */
+  readonly type: string;
+}
+
+export interface MemberDescription {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly host: string;
+  /** Subscribed topics (consumer groups; empty when the metadata is not the consumer protocol's). */
+  readonly topics: readonly string[];
+  readonly assignment: readonly TopicPartition[];
+}
+
+/** A group as DescribeGroups reports it; `error` is set (and the rest empty) when it could not be described. */
+export interface ConsumerGroupDescription {
+  readonly groupId: string;
+  /** No members and no protocol: a group that only holds committed offsets. */
+  readonly isSimpleConsumerGroup: boolean;
+  readonly state: string;
+  readonly protocolType: string;
+  /** The assignor the group chose (the protocol name). */
+  readonly partitionAssignor: string;
+  readonly coordinator: CoordinatorNode | null;
+  readonly members: readonly MemberDescription[];
+  readonly error?: KafkaError;
+}
+
+/** The outcome for one item of a call that answers per item (groups, partitions, features). */
+export interface ItemResult {
+  readonly error?: KafkaError;
+}
+
+export interface ReplicaState {
+  readonly replicaId: number;
+  readonly logEndOffset: number;
+  readonly lastFetchTimestamp: number;
+  readonly lastCaughtUpTimestamp: number;
+}
+
+/** The KRaft metadata quorum (DescribeQuorum, as kafka-metadata-quorum shows it). */
+export interface QuorumInfo {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly highWatermark: number;
+  readonly voters: readonly ReplicaState[];
+  readonly observers: readonly ReplicaState[];
+  readonly nodes: readonly { readonly nodeId: number; readonly listeners: readonly { readonly name: string; readonly host: string; readonly port: number }[] }[];
+}
+
+export interface FeatureMetadata {
+  readonly finalizedFeatures: readonly { readonly name: string; readonly minVersionLevel: number; readonly maxVersionLevel: number }[];
+  /** -1 when the broker does not know it. */
+  readonly finalizedFeaturesEpoch: number;
+  readonly supportedFeatures: readonly { readonly name: string; readonly minVersion: number; readonly maxVersion: number }[];
+}
+
+export type FeatureUpgradeType = 'upgrade' | 'safe-downgrade' | 'unsafe-downgrade';
+
+export interface FeatureUpdate {
+  readonly feature: string;
+  /** 0 removes the feature. */
+  readonly maxVersionLevel: number;
+  readonly upgradeType?: FeatureUpgradeType;
+}
+
+export interface ProducerState {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestamp: number;
+  readonly coordinatorEpoch: number;
+  /** -1 when the producer has no open transaction on the partition. */
+  readonly currentTransactionStartOffset: number;
+}
+
+export interface TransactionListing {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly state: string;
+}
+
+export interface TransactionDescription {
+  readonly transactionalId: string;
+  readonly coordinatorId: number;
+  readonly state: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly transactionTimeoutMs: number;
+  /** -1 when no transaction is open. */
+  readonly transactionStartTimeMs: number;
+  readonly topicPartitions: readonly TopicPartition[];
+  readonly error?: KafkaError;
+}
+
+const UPGRADE_TYPES: Record<FeatureUpgradeType, number> = { upgrade: 1, 'safe-downgrade': 2, 'unsafe-downgrade': 3 };
+
 export interface AdminOptions {
   /** Validates without changing anything (CreateTopics, CreatePartitions, AlterConfigs...). */
   readonly validateOnly?: boolean;
@@ -125,8 +233,13 @@ export interface AdminOptions {
  */
 export class Admin {
   private closed = false;
+  private readonly groupCoordinators: CoordinatorCache;
+  private readonly txnCoordinators: CoordinatorCache;
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(private readonly cluster: Cluster) {
+    this.groupCoordinators = new CoordinatorCache(cluster, 'group');
+    this.txnCoordinators = new CoordinatorCache(cluster, 'transaction');
+  }
 
   async createTopics(topics: readonly NewTopic[], options: AdminOptions & { ifNotExists?: boolean } = {}): Promise<CreatedTopic[]> {
     const done = new Map<string, CreatedTopic>();
@@ -400,6 +513,349 @@ export class Admin {
     });
   }
 
+
+  // ---- groups ----
+
+  /** Every group on every broker (ListGroups to each), optionally filtered by state and type. */
+  async listGroups(options: { states?: readonly string[]; types?: readonly string[] } = {}): Promise<GroupListing[]> {
+    return this.retrying(async () => {
+      await this.cluster.refresh([]);
+      const out = new Map<string, GroupListing>();
+      await Promise.all(
+        [...this.cluster.brokers.keys()].map(async (id) => {
+          const conn = await this.cluster.connection(id);
+          const version = conn.versionOf(Apis.ListGroups);
+          const r = await conn.send(Apis.ListGroups, { statesFilter: [...(options.states ?? [])], typesFilter: [...(options.types ?? [])] }, { version });
+          if (r.errorCode !== 0) throw responseError(r.errorCode, `ListGroups on broker ${id}`);
+          for (const g of r.groups) {
+            // Filters a broker before v4/v5 could not apply are applied here where it told the state.
+            if (version < 4 && options.states !== undefined && options.states.length > 0 && g.groupState !== '' && !options.states.includes(g.groupState)) continue;
+            out.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType });
+          }
+        }),
+      );
+      return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+    });
+  }
+
+  /** Consumer groups (protocol type 'consumer', or '' for groups that only hold offsets), as Kafka's Admin lists them. */
+  async listConsumerGroups(options: { states?: readonly string[] } = {}): Promise<GroupListing[]> {
+    const all = await this.listGroups(options);
+    return all.filter((g) => g.protocolType === 'consumer' || g.protocolType === '');
+  }
+
+  /** Members, assignments, state and assignor of groups; a group that does not exist has error GROUP_ID_NOT_FOUND. */
+  async describeConsumerGroups(groupIds: readonly string[]): Promise<ConsumerGroupDescription[]> {
+    const results = await this.perGroup(groupIds, async (conn, ids, coordinator) => {
+      const r = await conn.send(Apis.DescribeGroups, { groups: [...ids], includeAuthorizedOperations: false });
+      const out = new Map<string, ConsumerGroupDescription | KafkaError>();
+      for (const g of r.groups) {
+        if (g.errorCode !== 0) {
+          out.set(g.groupId, responseError(g.errorCode, `describing group ${g.groupId}`));
+          continue;
+        }
+        if (g.groupState === 'Dead') {
+          out.set(g.groupId, new KafkaError('GROUP_ID_NOT_FOUND', `group ${g.groupId} does not exist`));
+          continue;
+        }
+        const consumer = g.protocolType === 'consumer' || g.protocolType === '';
+        out.set(g.groupId, {
+          groupId: g.groupId,
+          isSimpleConsumerGroup: g.protocolType === '',
+          state: g.groupState,
+          protocolType: g.protocolType,
+          partitionAssignor: g.protocolData,
+          coordinator,
+          members: g.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            host: m.clientHost,
+            topics: consumer ? safely(() => [...decodeSubscription(m.memberMetadata).topics], []) : [],
+            assignment: consumer ? safely(() => [...decodeAssignment(m.memberAssignment).partitions], []) : [],
+          })),
+        });
+      }
+      return out;
+    });
+    return groupIds.map((groupId) => {
+      const r = results.get(groupId)!;
+      if (!(r instanceof KafkaError)) return r;
+      return { groupId, isSimpleConsumerGroup: false, state: '', protocolType: '', partitionAssignor: '', coordinator: null, members: [], error: r };
+    });
+  }
+
+  /** Deletes groups (they must be empty); the outcome per group (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, ...). */
+  async deleteConsumerGroups(groupIds: readonly string[]): Promise<({ groupId: string } & ItemResult)[]> {
+    const results = await this.perGroup(groupIds, async (conn, ids) => {
+      const r = await conn.send(Apis.DeleteGroups, { groupsNames: [...ids] });
+      const out = new Map<string, true | KafkaError>();
+      for (const g of r.results) out.set(g.groupId, g.errorCode === 0 ? true : responseError(g.errorCode, `deleting group ${g.groupId}`));
+      return out;
+    });
+    return groupIds.map((groupId) => {
+      const r = results.get(groupId)!;
+      return r instanceof KafkaError ? { groupId, error: r } : { groupId };
+    });
+  }
+
+  /** A group's committed offsets (all partitions, or those asked); partitions without one are left out. */
+  async listConsumerGroupOffsets(groupId: string, options: { partitions?: readonly TopicPartition[]; requireStable?: boolean } = {}): Promise<CommittedOffset[]> {
+    const r = await this.oneGroup(groupId, (conn) => fetchOffsets(conn, groupId, options.partitions ?? null, options.requireStable ?? false));
+    return [...r.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  /**
+   * Sets a group's committed offsets, as a standalone commit (generation -1): Kafka accepts it only
+   * while the group has no members (else UNKNOWN_MEMBER_ID). The outcome per partition.
+   */
+  async alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetAndMetadata[]): Promise<(TopicPartition & ItemResult)[]> {
+    const byTopic = new Map<string, OffsetAndMetadata[]>();
+    for (const o of offsets) {
+      let l = byTopic.get(o.topic);
+      if (l === undefined) byTopic.set(o.topic, (l = []));
+      l.push(o);
+    }
+    const r = await this.oneGroup(groupId, async (conn) => {
+      const response = await conn.send(Apis.OffsetCommit, {
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1,
+        topics: [...byTopic].map(([name, list]) => ({
+          name,
+          partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: o.metadata ?? '' })),
+        })),
+      });
+      return this.partitionErrors(response.topics, groupId, 'committing');
+    });
+    return offsets.map((o) => withError({ topic: o.topic, partition: o.partition }, r.get(tpKey(o.topic, o.partition))));
+  }
+
+  /** Deletes a group's committed offsets for partitions (OffsetDelete; not for topics the group's members subscribe to). */
+  async deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<(TopicPartition & ItemResult)[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const tp of partitions) {
+      let l = byTopic.get(tp.topic);
+      if (l === undefined) byTopic.set(tp.topic, (l = []));
+      l.push(tp.partition);
+    }
+    const r = await this.oneGroup(groupId, async (conn) => {
+      const response = await conn.send(Apis.OffsetDelete, {
+        groupId,
+        topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex })) })),
+      });
+      if (response.errorCode !== 0) throw responseError(response.errorCode, `deleting offsets of group ${groupId}`);
+      return this.partitionErrors(response.topics, groupId, 'deleting the offset of');
+    });
+    return partitions.map((tp) => withError({ topic: tp.topic, partition: tp.partition }, r.get(tpKey(tp.topic, tp.partition))));
+  }
+
+  // ---- cluster ----
+
+  /** The KRaft quorum of __cluster_metadata: leader, epoch, high watermark, voters and observers. */
+  async describeQuorum(): Promise<QuorumInfo> {
+    return this.retrying(async () => {
+      const r = await this.cluster.sendAny(Apis.DescribeQuorum, () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }));
+      if (r.errorCode !== 0) throw responseError(r.errorCode, 'DescribeQuorum', r.errorMessage);
+      const p = r.topics[0]?.partitions[0];
+      if (p === undefined) throw new KafkaError('UNKNOWN_SERVER_ERROR', 'DescribeQuorum: no partition in the answer');
+      if (p.errorCode !== 0) throw responseError(p.errorCode, 'DescribeQuorum', p.errorMessage);
+      const replica = (v: { replicaId: number; logEndOffset: number; lastFetchTimestamp: number; lastCaughtUpTimestamp: number }): ReplicaState => ({
+        replicaId: v.replicaId,
+        logEndOffset: v.logEndOffset,
+        lastFetchTimestamp: v.lastFetchTimestamp,
+        lastCaughtUpTimestamp: v.lastCaughtUpTimestamp,
+      });
+      return {
+        leaderId: p.leaderId,
+        leaderEpoch: p.leaderEpoch,
+        highWatermark: p.highWatermark,
+        voters: p.currentVoters.map(replica),
+        observers: p.observers.map(replica),
+        nodes: r.nodes.map((n) => ({ nodeId: n.nodeId, listeners: n.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })) })),
+      };
+    });
+  }
+
+  /**
+   * Elects leaders: 'preferred' (the first replica, if in sync) or 'unclean' (any live replica) for
+   * the partitions (null: all). The outcome per partition; ELECTION_NOT_NEEDED when the leader is already the one.
+   */
+  async electLeaders(electionType: 'preferred' | 'unclean', partitions: readonly TopicPartition[] | null, options: { timeoutMs?: number } = {}): Promise<(TopicPartition & ItemResult)[]> {
+    return this.retrying(async () => {
+      let topicPartitions: { topic: string; partitions: number[] }[] | null = null;
+      if (partitions !== null) {
+        const byTopic = new Map<string, number[]>();
+        for (const tp of partitions) {
+          let l = byTopic.get(tp.topic);
+          if (l === undefined) byTopic.set(tp.topic, (l = []));
+          l.push(tp.partition);
+        }
+        topicPartitions = [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
+      }
+      const conn = await this.cluster.controllerConnection();
+      const r = await conn.send(Apis.ElectLeaders, {
+        electionType: electionType === 'preferred' ? 0 : 1,
+        topicPartitions,
+        timeoutMs: options.timeoutMs ?? this.cluster.options.requestTimeoutMs,
+      });
+      if (r.errorCode !== 0) throw responseError(r.errorCode, 'ElectLeaders');
+      const out: (TopicPartition & ItemResult)[] = [];
+      for (const t of r.replicaElectionResults) {
+        for (const p of t.partitionResult) {
+          const tp = { topic: t.topic, partition: p.partitionId };
+          out.push(p.errorCode === 0 ? tp : { ...tp, error: responseError(p.errorCode, `electing a leader for ${t.topic}-${p.partitionId}`, p.errorMessage) });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Finalized and supported features (KIP-584), from a broker's ApiVersions answer. */
+  async describeFeatures(): Promise<FeatureMetadata> {
+    return this.retrying(async () => {
+      const r = await this.cluster.sendAny(Apis.ApiVersions, () => ({ clientSoftwareName: this.cluster.options.softwareName, clientSoftwareVersion: this.cluster.options.softwareVersion }));
+      if (r.errorCode !== 0) throw responseError(r.errorCode, 'ApiVersions');
+      return {
+        finalizedFeatures: r.finalizedFeatures.map((f) => ({ name: f.name, minVersionLevel: f.minVersionLevel, maxVersionLevel: f.maxVersionLevel })),
+        finalizedFeaturesEpoch: r.finalizedFeaturesEpoch,
+        supportedFeatures: r.supportedFeatures.map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
+      };
+    });
+  }
+
+  /** Changes finalized feature levels (e.g. metadata.version); the outcome per feature. */
+  async updateFeatures(updates: readonly FeatureUpdate[], options: AdminOptions = {}): Promise<({ feature: string } & ItemResult)[]> {
+    return this.retrying(async () => {
+      const conn = await this.cluster.controllerConnection();
+      const r = await conn.send(Apis.UpdateFeatures, {
+        timeoutMs: options.timeoutMs ?? this.cluster.options.requestTimeoutMs,
+        featureUpdates: updates.map((u) => {
+          const type = u.upgradeType ?? 'upgrade';
+          return { feature: u.feature, maxVersionLevel: u.maxVersionLevel, allowDowngrade: type !== 'upgrade', upgradeType: UPGRADE_TYPES[type] };
+        }),
+        validateOnly: options.validateOnly ?? false,
+      });
+      if (r.errorCode !== 0) {
+        const e = responseError(r.errorCode, 'UpdateFeatures', r.errorMessage);
+        if (e.retriable) throw e;
+        return updates.map((u) => ({ feature: u.feature, error: e }));
+      }
+      const byName = new Map(r.results.map((x) => [x.feature, x]));
+      return updates.map((u) => {
+        const x = byName.get(u.feature);
+        if (x === undefined || x.errorCode === 0) return { feature: u.feature };
+        return { feature: u.feature, error: responseError(x.errorCode, `updating feature ${u.feature}`, x.errorMessage) };
+      });
+    });
+  }
+
+  // ---- transactions ----
+
+  /** Producers with state on partitions (DescribeProducers to each leader), as kafka-transactions describe-producers shows. */
+  async describeProducers(partitions: readonly TopicPartition[]): Promise<(TopicPartition & ItemResult & { activeProducers: readonly ProducerState[] })[]> {
+    const answers = new Map<string, { activeProducers: ProducerState[]; error?: KafkaError }>();
+    await this.retrying(async () => {
+      const todo = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
+      const groups = await groupByLeader(this.cluster, todo);
+      await Promise.all(
+        [...groups].map(async ([leader, list]) => {
+          const conn = await this.cluster.connection(leader);
+          const byTopic = new Map<string, number[]>();
+          for (const tp of list) {
+            let l = byTopic.get(tp.topic);
+            if (l === undefined) byTopic.set(tp.topic, (l = []));
+            l.push(tp.partition);
+          }
+          const r = await conn.send(Apis.DescribeProducers, { topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) });
+          let retry: KafkaError | undefined;
+          for (const t of r.topics) {
+            for (const p of t.partitions) {
+              if (p.errorCode !== 0) {
+                const e = responseError(p.errorCode, `describing producers of ${t.name}-${p.partitionIndex}`, p.errorMessage);
+                if (e.retriable) {
+                  retry = e;
+                  this.cluster.invalidate(t.name);
+                  continue;
+                }
+                answers.set(tpKey(t.name, p.partitionIndex), { activeProducers: [], error: e });
+                continue;
+              }
+              answers.set(tpKey(t.name, p.partitionIndex), {
+                activeProducers: p.activeProducers.map((a) => ({
+                  producerId: a.producerId,
+                  producerEpoch: a.producerEpoch,
+                  lastSequence: a.lastSequence,
+                  lastTimestamp: a.lastTimestamp,
+                  coordinatorEpoch: a.coordinatorEpoch,
+                  currentTransactionStartOffset: a.currentTxnStartOffset,
+                })),
+              });
+            }
+          }
+          if (retry !== undefined) throw retry;
+        }),
+      );
+    });
+    return partitions.map((tp) => {
+      const a = answers.get(tpKey(tp.topic, tp.partition)) ?? { activeProducers: [], error: new KafkaError('UNKNOWN_SERVER_ERROR', `no answer for ${tp.topic}-${tp.partition}`) };
+      return { topic: tp.topic, partition: tp.partition, ...a };
+    });
+  }
+
+  /** Transactional ids known to the transaction coordinators of every broker, optionally filtered. */
+  async listTransactions(options: { states?: readonly string[]; producerIds?: readonly number[]; durationFilterMs?: number } = {}): Promise<TransactionListing[]> {
+    return this.retrying(async () => {
+      await this.cluster.refresh([]);
+      const out = new Map<string, TransactionListing>();
+      await Promise.all(
+        [...this.cluster.brokers.keys()].map(async (id) => {
+          const conn = await this.cluster.connection(id);
+          const r = await conn.send(Apis.ListTransactions, {
+            stateFilters: [...(options.states ?? [])],
+            producerIdFilters: [...(options.producerIds ?? [])],
+            durationFilter: options.durationFilterMs ?? -1,
+          });
+          if (r.errorCode !== 0) throw responseError(r.errorCode, `ListTransactions on broker ${id}`);
+          for (const t of r.transactionStates) out.set(t.transactionalId, { transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState });
+        }),
+      );
+      return [...out.values()].sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
+    });
+  }
+
+  /** State, producer id/epoch, timeout and partitions of transactions (DescribeTransactions to their coordinators). */
+  async describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
+    const results = await this.perKey(this.txnCoordinators, transactionalIds, async (conn, ids, coordinator) => {
+      const r = await conn.send(Apis.DescribeTransactions, { transactionalIds: [...ids] });
+      const out = new Map<string, TransactionDescription | KafkaError>();
+      for (const t of r.transactionStates) {
+        if (t.errorCode !== 0) {
+          out.set(t.transactionalId, responseError(t.errorCode, `describing transaction ${t.transactionalId}`));
+          continue;
+        }
+        out.set(t.transactionalId, {
+          transactionalId: t.transactionalId,
+          coordinatorId: coordinator.nodeId,
+          state: t.transactionState,
+          producerId: t.producerId,
+          producerEpoch: t.producerEpoch,
+          transactionTimeoutMs: t.transactionTimeoutMs,
+          transactionStartTimeMs: t.transactionStartTimeMs,
+          topicPartitions: t.topics.flatMap((x) => x.partitions.map((partition) => ({ topic: x.topic, partition }))),
+        });
+      }
+      return out;
+    });
+    return transactionalIds.map((transactionalId) => {
+      const r = results.get(transactionalId)!;
+      if (!(r instanceof KafkaError)) return r;
+      return { transactionalId, coordinatorId: -1, state: '', producerId: -1, producerEpoch: -1, transactionTimeoutMs: 0, transactionStartTimeMs: -1, topicPartitions: [], error: r };
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.cluster.close();
@@ -412,6 +868,102 @@ export class Admin {
   private retrying<T>(op: () => Promise<T>, retries?: number): Promise<T> {
     this.assertOpen();
     return this.cluster.withRetries(op, retries);
+  }
+
+  private perGroup<R>(groupIds: readonly string[], op: (conn: Connection, ids: readonly string[], coordinator: CoordinatorNode) => Promise<Map<string, R | KafkaError>>): Promise<Map<string, R | KafkaError>> {
+    return this.perKey(this.groupCoordinators, groupIds, op);
+  }
+
+  /**
+   * Runs `op` against each key's coordinator (keys batched per coordinator), retrying keys whose
+   * error is retriable (coordinator moved or loading, lost connection) up to `retries` times.
+   * Every key ends with its result or its error.
+   */
+  private async perKey<R>(
+    cache: CoordinatorCache,
+    keys: readonly string[],
+    op: (conn: Connection, keys: readonly string[], coordinator: CoordinatorNode) => Promise<Map<string, R | KafkaError>>,
+  ): Promise<Map<string, R | KafkaError>> {
+    this.assertOpen();
+    const done = new Map<string, R | KafkaError>();
+    let pending = [...new Set(keys)];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const last = attempt >= this.cluster.options.retries;
+      const retry: string[] = [];
+      const settle = (key: string, r: R | KafkaError) => {
+        if (r instanceof KafkaError && r.retriable && !last) {
+          cache.check(key, r);
+          retry.push(key);
+        } else {
+          if (r instanceof KafkaError) cache.check(key, r);
+          done.set(key, r);
+        }
+      };
+      let nodes: Map<string, CoordinatorNode | KafkaError>;
+      try {
+        nodes = await cache.nodes(pending);
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        nodes = new Map(pending.map((k) => [k, e]));
+      }
+      const byNode = new Map<number, { node: CoordinatorNode; keys: string[] }>();
+      for (const k of pending) {
+        const n = nodes.get(k)!;
+        if (n instanceof KafkaError) {
+          settle(k, n);
+          continue;
+        }
+        let entry = byNode.get(n.nodeId);
+        if (entry === undefined) byNode.set(n.nodeId, (entry = { node: n, keys: [] }));
+        entry.keys.push(k);
+      }
+      await Promise.all(
+        [...byNode.values()].map(async ({ node, keys: ks }) => {
+          let answers: Map<string, R | KafkaError>;
+          try {
+            answers = await op(await this.cluster.coordinatorConnection(node), ks, node);
+          } catch (e) {
+            if (!(e instanceof KafkaError)) throw e;
+            answers = new Map(ks.map((k) => [k, e]));
+          }
+          for (const k of ks) settle(k, answers.get(k) ?? new KafkaError('UNKNOWN_SERVER_ERROR', `no answer for ${k}`));
+        }),
+      );
+      pending = retry;
+      if (pending.length > 0) await delay(this.cluster.env, this.cluster.options.retryBackoffMs);
+    }
+    return done;
+  }
+
+  /** `op` against one group's coordinator, retrying retriable errors; throws the final error. */
+  private async oneGroup<T>(groupId: string, op: (conn: Connection) => Promise<T>): Promise<T> {
+    return this.retrying(async () => {
+      try {
+        return await op(await this.groupCoordinators.connection(groupId));
+      } catch (e) {
+        throw this.groupCoordinators.check(groupId, e);
+      }
+    });
+  }
+
+  /**
+   * Per-partition errors of an OffsetCommit/OffsetDelete answer. Coordinator errors (retriable)
+   * throw so the whole call is retried; the others are the partitions' outcomes.
+   */
+  private partitionErrors(topics: readonly { name: string; partitions: readonly { partitionIndex: number; errorCode: number }[] }[], groupId: string, what: string): Map<string, KafkaError | undefined> {
+    const out = new Map<string, KafkaError | undefined>();
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode === 0) {
+          out.set(tpKey(t.name, p.partitionIndex), undefined);
+          continue;
+        }
+        const e = responseError(p.errorCode, `${what} ${t.name}-${p.partitionIndex} for group ${groupId}`);
+        if (isCoordinatorMoved(e) || p.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) throw e;
+        out.set(tpKey(t.name, p.partitionIndex), e);
+      }
+    }
+    return out;
   }
 
   /** Broker-specific resources go to that broker (as Kafka's admin routes them); the rest to any broker. */
@@ -427,4 +979,16 @@ export class Admin {
     }
     return out;
   }
+}
+
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+function withError<T extends object>(item: T, error: KafkaError | undefined): T & ItemResult {
+  return error === undefined ? item : { ...item, error };
 }

@@ -30,6 +30,48 @@ import {
   MetadataResponse,
   ProduceRequest,
   ProduceResponse,
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  DescribeQuorumRequest,
+  DescribeQuorumResponse,
+  ElectLeadersRequest,
+  ElectLeadersResponse,
+  UpdateFeaturesRequest,
+  UpdateFeaturesResponse,
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+  DescribeTransactionsRequest,
+  DescribeTransactionsResponse,
+  ListTransactionsRequest,
+  ListTransactionsResponse,
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+  EndTxnRequest,
+  EndTxnResponse,
 } from '../protocol/index.js';
 
 /** One API as the client calls it: key, request and response codecs, typed. */
@@ -43,10 +85,18 @@ export interface Api<Req, Res> {
    * record format v2 (Produce >= 3, Fetch >= 4) and reads ListOffsets' single-offset answer (>= 1).
    */
   readonly clientMinVersion: number;
+  /** Highest version this client speaks (AddPartitionsToTxn v4+ is for brokers only). */
+  readonly clientMaxVersion: number;
 }
 
-function api<Req, Res>(name: string, request: MessageDescriptor<Req>, response: MessageDescriptor<Res>, clientMinVersion = request.minVersion): Api<Req, Res> {
-  return Object.freeze({ apiKey: request.apiKey, name, request, response, clientMinVersion });
+function api<Req, Res>(
+  name: string,
+  request: MessageDescriptor<Req>,
+  response: MessageDescriptor<Res>,
+  clientMinVersion = request.minVersion,
+  clientMaxVersion = request.maxVersion,
+): Api<Req, Res> {
+  return Object.freeze({ apiKey: request.apiKey, name, request, response, clientMinVersion, clientMaxVersion });
 }
 
 export const Apis = Object.freeze({
@@ -65,4 +115,25 @@ export const Apis = Object.freeze({
   CreatePartitions: api('CreatePartitions', CreatePartitionsRequest, CreatePartitionsResponse),
   IncrementalAlterConfigs: api('IncrementalAlterConfigs', IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse),
   DescribeCluster: api('DescribeCluster', DescribeClusterRequest, DescribeClusterResponse),
+  FindCoordinator: api('FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse),
+  JoinGroup: api('JoinGroup', JoinGroupRequest, JoinGroupResponse),
+  SyncGroup: api('SyncGroup', SyncGroupRequest, SyncGroupResponse),
+  Heartbeat: api('Heartbeat', HeartbeatRequest, HeartbeatResponse),
+  LeaveGroup: api('LeaveGroup', LeaveGroupRequest, LeaveGroupResponse),
+  OffsetCommit: api('OffsetCommit', OffsetCommitRequest, OffsetCommitResponse),
+  OffsetFetch: api('OffsetFetch', OffsetFetchRequest, OffsetFetchResponse),
+  OffsetDelete: api('OffsetDelete', OffsetDeleteRequest, OffsetDeleteResponse),
+  ListGroups: api('ListGroups', ListGroupsRequest, ListGroupsResponse),
+  DescribeGroups: api('DescribeGroups', DescribeGroupsRequest, DescribeGroupsResponse),
+  DeleteGroups: api('DeleteGroups', DeleteGroupsRequest, DeleteGroupsResponse),
+  DescribeQuorum: api('DescribeQuorum', DescribeQuorumRequest, DescribeQuorumResponse),
+  ElectLeaders: api('ElectLeaders', ElectLeadersRequest, ElectLeadersResponse),
+  UpdateFeatures: api('UpdateFeatures', UpdateFeaturesRequest, UpdateFeaturesResponse),
+  DescribeProducers: api('DescribeProducers', DescribeProducersRequest, DescribeProducersResponse),
+  DescribeTransactions: api('DescribeTransactions', DescribeTransactionsRequest, DescribeTransactionsResponse),
+  ListTransactions: api('ListTransactions', ListTransactionsRequest, ListTransactionsResponse),
+  AddPartitionsToTxn: api('AddPartitionsToTxn', AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, 0, 3),
+  AddOffsetsToTxn: api('AddOffsetsToTxn', AddOffsetsToTxnRequest, AddOffsetsToTxnResponse),
+  TxnOffsetCommit: api('TxnOffsetCommit', TxnOffsetCommitRequest, TxnOffsetCommitResponse),
+  EndTxn: api('EndTxn', EndTxnRequest, EndTxnResponse),
 });

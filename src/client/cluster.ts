@@ -122,6 +122,7 @@ class NodeConnection {
 export class Cluster {
   readonly options: ClusterOptions;
   private readonly nodes = new Map<number, NodeConnection>();
+  private readonly coordinatorNodes = new Map<number, NodeConnection>();
   private brokerMap = new Map<number, BrokerNode>();
   private readonly topicMap = new Map<string, TopicInfo>();
   private readonly topicFetchedAtMs = new Map<string, number>();
@@ -158,6 +159,25 @@ export class Cluster {
       return Promise.reject(new KafkaError('LEADER_NOT_AVAILABLE', `broker ${nodeId} is not in the cluster metadata`));
     }
     return node.get();
+  }
+
+  /**
+   * A connection to a group or transaction coordinator, kept apart from the broker's data
+   * connection as Kafka's client does: a JoinGroup parked for a rebalance must not hold up the
+   * fetches pipelined behind it (a broker answers a connection's requests in order).
+   */
+  coordinatorConnection(node: { readonly nodeId: number; readonly host: string; readonly port: number }): Promise<Connection> {
+    this.assertOpen();
+    let slot = this.coordinatorNodes.get(node.nodeId);
+    if (slot !== undefined && (slot.address.host !== node.host || slot.address.port !== node.port)) {
+      slot.close();
+      slot = undefined;
+    }
+    if (slot === undefined) {
+      slot = new NodeConnection({ host: node.host, port: node.port }, this.options, this.env);
+      this.coordinatorNodes.set(node.nodeId, slot);
+    }
+    return slot.get();
   }
 
   /**
@@ -278,6 +298,11 @@ export class Cluster {
   close(): void {
     this.closed = true;
     for (const n of this.nodes.values()) n.close();
+    for (const n of this.coordinatorNodes.values()) n.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   private assertOpen(): void {

@@ -74,6 +74,7 @@ export class Connection {
   private nextCorrelationId = 0;
   private inFlight = 0;
   private closeError: KafkaError | undefined;
+  private handshake: ApiVersionsResponse | undefined;
 
   private constructor(
     private readonly socket: TransportSocket,
@@ -121,6 +122,11 @@ export class Connection {
     else this.closeListeners.push(listener);
   }
 
+  /** The broker's ApiVersions answer (its features too, KIP-584), once the handshake is done. */
+  get apiVersions(): ApiVersionsResponse | undefined {
+    return this.handshake;
+  }
+
   /** The broker's advertised range for an api key, if it has one. */
   brokerVersionRange(apiKey: number): VersionRange | undefined {
     return this.brokerVersions.get(apiKey);
@@ -131,7 +137,7 @@ export class Connection {
     const broker = this.brokerVersions.get(api.apiKey);
     if (broker === undefined) return -1;
     const cap = this.options.maxVersions?.get(api.apiKey) ?? Infinity;
-    const max = Math.min(broker[1], api.request.maxVersion, api.response.maxVersion, cap);
+    const max = Math.min(broker[1], api.clientMaxVersion, api.response.maxVersion, cap);
     const min = Math.max(broker[0], api.clientMinVersion);
     return max >= min ? max : -1;
   }
@@ -238,6 +244,7 @@ export class Connection {
       }
       if (response.errorCode !== 0) throw new KafkaError(response.errorCode, `ApiVersions from ${this.describe()} failed`);
       for (const k of response.apiKeys) this.brokerVersions.set(k.apiKey, [k.minVersion, k.maxVersion]);
+      this.handshake = response;
       return;
     }
     throw new KafkaError('UNSUPPORTED_VERSION', `broker ${this.describe()} speaks no ApiVersions version this client knows`);

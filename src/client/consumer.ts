@@ -8,9 +8,18 @@ import {
   type RecordBatch,
 } from '../protocol/index.js';
 import { Apis } from './apis.js';
+import { ASSIGNORS, type Assignor } from './assignors.js';
 import type { Cluster } from './cluster.js';
 import { delay } from './env.js';
-import { ClientClosedError, invalidatesMetadata, responseError } from './errors.js';
+import { ClientClosedError, IllegalStateError, invalidatesMetadata, isRetriable, responseError } from './errors.js';
+import {
+  ConsumerGroup,
+  type CommittedOffset,
+  type ConsumerGroupMetadata,
+  type GroupHost,
+  type OffsetAndMetadata,
+  type RebalanceListener,
+} from './group.js';
 import {
   EARLIEST_TIMESTAMP,
   IsolationLevel,
@@ -62,8 +71,40 @@ export interface ConsumerConfig {
   readonly fetchMaxWaitMs?: number;
   /** max.poll.records. Default 500. */
   readonly maxPollRecords?: number;
-  /** client.rack, sent with fetches (KIP-392). */
+  /** client.rack, sent with fetches (KIP-392) and in group subscriptions. */
   readonly rackId?: string;
+  /** group.id: needed by `subscribe` and by commits. */
+  readonly groupId?: string;
+  /** group.instance.id: a static member (KIP-345), which keeps its partitions across restarts within the session timeout. */
+  readonly groupInstanceId?: string;
+  /** session.timeout.ms. Default 45000. */
+  readonly sessionTimeoutMs?: number;
+  /** heartbeat.interval.ms. Default 3000. */
+  readonly heartbeatIntervalMs?: number;
+  /** max.poll.interval.ms: the rebalance timeout, and the longest gap between polls before the member leaves. Default 300000. */
+  readonly maxPollIntervalMs?: number;
+  /** partition.assignment.strategy, by preference: names ('range', 'roundrobin', 'sticky', 'cooperative-sticky') or assignors. Default ['range', 'cooperative-sticky']. */
+  readonly partitionAssignmentStrategy?: readonly (string | Assignor)[];
+  /** enable.auto.commit. Default true when groupId is set. */
+  readonly enableAutoCommit?: boolean;
+  /** auto.commit.interval.ms. Default 5000. */
+  readonly autoCommitIntervalMs?: number;
+  /** default.api.timeout.ms: how long commitSync and committed keep retrying. Default 60000. */
+  readonly defaultApiTimeoutMs?: number;
+}
+
+type SubscriptionState = { readonly kind: 'topics'; readonly topics: readonly string[] } | { readonly kind: 'pattern'; readonly pattern: RegExp; topics: readonly string[] };
+
+/** Java's ConsumerConfig default: [RangeAssignor, CooperativeStickyAssignor]. */
+const DEFAULT_ASSIGNORS = ['range', 'cooperative-sticky'];
+
+function resolveAssignors(list: readonly (string | Assignor)[]): Assignor[] {
+  return list.map((a) => {
+    if (typeof a !== 'string') return a;
+    const found = ASSIGNORS.find((x) => x.name === a);
+    if (found === undefined) throw new RangeError(`partitionAssignmentStrategy: unknown assignor "${a}" (known: ${ASSIGNORS.map((x) => x.name).join(', ')})`);
+    return found;
+  });
 }
 
 interface PartitionState {
@@ -75,6 +116,10 @@ interface PartitionState {
   pendingSeek: SeekTarget | undefined;
   /** Next offset to fetch (past what is buffered). */
   fetchOffset: number;
+  /** The position as commits see it: past the records the application has been handed. */
+  consumed: number | undefined;
+  /** Assigned by the group: start from the committed offset, if the group has one. */
+  fromCommitted: boolean;
   buffered: ConsumerRecord[];
   paused: boolean;
   highWatermark: number;
@@ -99,6 +144,14 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private readonly fetchMaxWaitMs: number;
   private readonly maxPollRecords: number;
   private closed = false;
+  private readonly group: ConsumerGroup | undefined;
+  private subscriptionState: SubscriptionState | undefined;
+  private listener: RebalanceListener | undefined;
+  private readonly autoCommit: boolean;
+  private readonly autoCommitIntervalMs: number;
+  private readonly defaultApiTimeoutMs: number;
+  private nextAutoCommitMs = 0;
+  private asyncCommits: Promise<void> = Promise.resolve();
 
   constructor(private readonly cluster: Cluster, private readonly config: ConsumerConfig = {}) {
     this.resetPolicy = config.autoOffsetReset ?? 'latest';
@@ -108,11 +161,134 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.maxPartitionFetchBytes = config.maxPartitionFetchBytes ?? 1_048_576;
     this.fetchMaxWaitMs = config.fetchMaxWaitMs ?? 500;
     this.maxPollRecords = Math.max(1, config.maxPollRecords ?? 500);
+    this.autoCommit = config.groupId !== undefined && (config.enableAutoCommit ?? true);
+    this.autoCommitIntervalMs = config.autoCommitIntervalMs ?? 5000;
+    this.defaultApiTimeoutMs = config.defaultApiTimeoutMs ?? 60_000;
+    if (config.groupId !== undefined) {
+      if (config.groupId === '') throw new RangeError('groupId must not be empty');
+      const consumer = this;
+      const host: GroupHost = {
+        get listener() {
+          return consumer.listener;
+        },
+        subscribedTopics: () => this.subscriptionState?.topics ?? [],
+        refreshPattern: () => this.refreshPattern(),
+        owned: () => this.assignment(),
+        removePartitions: (tps) => {
+          for (const tp of tps) this.states.delete(tpKey(tp.topic, tp.partition));
+        },
+        addPartitions: (tps) => {
+          for (const tp of tps) {
+            const k = tpKey(tp.topic, tp.partition);
+            if (!this.states.has(k)) this.states.set(k, { ...newState(tp), fromCommitted: true });
+          }
+        },
+        commitBeforeRevoke: async (tps) => {
+          if (!this.autoCommit) return;
+          const keys = new Set(tps.map((tp) => tpKey(tp.topic, tp.partition)));
+          await this.commitSync(this.allConsumed().filter((o) => keys.has(tpKey(o.topic, o.partition))));
+        },
+      };
+      this.group = new ConsumerGroup(
+        cluster,
+        {
+          groupId: config.groupId,
+          groupInstanceId: config.groupInstanceId ?? null,
+          sessionTimeoutMs: config.sessionTimeoutMs ?? 45_000,
+          heartbeatIntervalMs: config.heartbeatIntervalMs ?? 3000,
+          maxPollIntervalMs: config.maxPollIntervalMs ?? 300_000,
+          assignors: resolveAssignors(config.partitionAssignmentStrategy ?? DEFAULT_ASSIGNORS),
+          rackId: config.rackId ?? null,
+        },
+        host,
+      );
+    }
+  }
+
+  /**
+   * Joins the consumer group (groupId) for these topics, or for every topic matching a pattern
+   * (checked again every metadata.max.age.ms). Partitions arrive through rebalances, driven by
+   * `poll()`; `listener` hears of them. Calling it again changes the subscription (a rebalance).
+   */
+  subscribe(topics: readonly string[] | RegExp, listener?: RebalanceListener): void {
+    this.assertOpen();
+    if (this.group === undefined) throw new KafkaError('INVALID_GROUP_ID', 'subscribe needs a groupId in the consumer config');
+    if (this.subscriptionState === undefined && this.states.size > 0) throw new IllegalStateError('subscribe: the consumer has a manual assignment; unassign first (assign([]))');
+    if (listener !== undefined) this.listener = listener;
+    if (topics instanceof RegExp) {
+      const pattern = new RegExp(topics.source, topics.flags.replace(/[gy]/g, ''));
+      this.subscriptionState = { kind: 'pattern', pattern, topics: [] };
+    } else {
+      if (topics.length === 0) throw new RangeError('subscribe: no topics (use unsubscribe() to leave)');
+      this.subscriptionState = { kind: 'topics', topics: [...new Set(topics)].sort() };
+    }
+    this.group.requestRejoin();
+  }
+
+  /** Leaves the group: partitions are revoked (committing first with auto-commit) and the member leaves. */
+  async unsubscribe(): Promise<void> {
+    if (this.group === undefined || this.subscriptionState === undefined) return;
+    await this.group.unsubscribe();
+    this.subscriptionState = undefined;
+    this.states.clear();
+  }
+
+  /** The subscribed topics (for a pattern, those it matched at the last check). */
+  subscription(): string[] {
+    return [...(this.subscriptionState?.topics ?? [])];
+  }
+
+  /** groupId, generation and member id, for a transactional producer's sendOffsetsToTransaction. */
+  groupMetadata(): ConsumerGroupMetadata {
+    if (this.group === undefined) throw new KafkaError('INVALID_GROUP_ID', 'groupMetadata needs a groupId in the consumer config');
+    return this.group.metadata();
+  }
+
+  /**
+   * Commits offsets (default: the position of every assigned partition, i.e. past the records
+   * handed out) and waits, retrying retriable failures for default.api.timeout.ms. In a group, a
+   * commit from a member whose generation ended fails (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+   * REBALANCE_IN_PROGRESS): its partitions may belong to another member now.
+   */
+  async commitSync(offsets?: readonly OffsetAndMetadata[]): Promise<void> {
+    const group = this.requireGroup('commitSync');
+    const list = offsets ?? this.allConsumed();
+    validateOffsets(list);
+    await this.withApiTimeout(() => group.commit(list, this.subscriptionState === undefined));
+  }
+
+  /**
+   * Commits without waiting, once (no retries, so commits never land out of order); commits are
+   * sent in call order. `callback` hears the outcome; without one, failures are logged.
+   */
+  commitAsync(offsets?: readonly OffsetAndMetadata[], callback?: (error: Error | undefined, offsets: readonly OffsetAndMetadata[]) => void): void {
+    const group = this.requireGroup('commitAsync');
+    const list = offsets ?? this.allConsumed();
+    validateOffsets(list);
+    const standalone = this.subscriptionState === undefined;
+    this.asyncCommits = this.asyncCommits.then(
+      () =>
+        group.commit(list, standalone).then(
+          () => callback?.(undefined, list),
+          (e: unknown) => {
+            const error = e instanceof Error ? e : new Error(String(e));
+            if (callback !== undefined) callback(error, list);
+            else this.cluster.env.logger.warn('async offset commit failed', { group: group.settings.groupId, error: error.message });
+          },
+        ),
+    );
+  }
+
+  /** The group's committed offsets for these partitions (offset -1: none). */
+  async committed(tps: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    const group = this.requireGroup('committed');
+    return this.withApiTimeout(() => group.committed(tps));
   }
 
   /** Replaces the assignment. Partitions kept keep their position. */
   assign(partitions: readonly TopicPartition[]): void {
     this.assertOpen();
+    if (this.subscriptionState !== undefined) throw new IllegalStateError('assign: the consumer is subscribed to a group; unsubscribe first');
     const keep = new Map<string, PartitionState>();
     for (const tp of partitions) {
       const k = tpKey(tp.topic, tp.partition);
@@ -133,12 +309,15 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (typeof target === 'number') {
       if (!Number.isInteger(target) || target < 0) throw new RangeError(`seek offset must be a non-negative integer, not ${target}`);
       s.position = target;
+      s.consumed = target;
       s.fetchOffset = target;
       s.pendingSeek = undefined;
     } else {
       s.position = undefined;
+      s.consumed = undefined;
       s.pendingSeek = target;
     }
+    s.fromCommitted = false;
   }
 
   seekToBeginning(tps: readonly TopicPartition[] = this.assignment()): void {
@@ -178,11 +357,23 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    * arrive; an empty array when none did.
    */
   async poll(timeoutMs = 1000): Promise<ConsumerRecord[]> {
+    return this.pollRecords(timeoutMs, true);
+  }
+
+  private async pollRecords(timeoutMs: number, markConsumed: boolean): Promise<ConsumerRecord[]> {
     this.assertOpen();
     const clock = this.cluster.env.clock;
     const deadline = clock.monotonicMs() + timeoutMs;
     for (;;) {
-      const ready = this.takeBuffered();
+      if (this.group !== undefined) {
+        if (this.subscriptionState !== undefined) {
+          const fetching = [...this.states.values()].some((s) => !s.paused);
+          // While partitions are fetchable (cooperative rebalances), the join runs in the background.
+          await this.group.poll(fetching ? 0 : Math.max(0, deadline - clock.monotonicMs()));
+        }
+        this.maybeAutoCommit();
+      }
+      const ready = this.takeBuffered(markConsumed);
       if (ready.length > 0) return ready;
       const remaining = deadline - clock.monotonicMs();
       if (this.closed) return [];
@@ -199,15 +390,19 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         if (invalidatesMetadata(e.code)) this.cluster.invalidate();
         await delay(this.cluster.env, this.cluster.options.retryBackoffMs);
       }
-      if (clock.monotonicMs() >= deadline) return this.takeBuffered();
+      if (clock.monotonicMs() >= deadline) return this.takeBuffered(markConsumed);
     }
   }
 
   /** Records one at a time, until the consumer is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
     while (!this.closed) {
-      const records = await this.poll(this.fetchMaxWaitMs);
+      const records = await this.pollRecords(this.fetchMaxWaitMs, false);
       for (const r of records) {
+        // Commits count a record as consumed once the loop body had it.
+        const s = this.states.get(tpKey(r.topic, r.partition));
+        if (s === undefined) continue; // revoked meanwhile
+        s.consumed = r.offset + 1;
         yield r;
         if (this.closed) return;
       }
@@ -217,8 +412,82 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Stops the consumer and closes its connections. An iterator in progress ends. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    this.cluster.close();
+    try {
+      await this.asyncCommits;
+      if (this.group !== undefined && this.subscriptionState !== undefined) await this.group.close();
+      else if (this.autoCommit && this.states.size > 0) await this.commitSync();
+    } catch (e) {
+      this.cluster.env.logger.warn('consumer close: final commit or leave failed', { error: String(e) });
+    } finally {
+      this.closed = true;
+      this.cluster.close();
+    }
+  }
+
+  private requireGroup(what: string): ConsumerGroup {
+    this.assertOpen();
+    if (this.group === undefined) throw new KafkaError('INVALID_GROUP_ID', `${what} needs a groupId in the consumer config`);
+    return this.group;
+  }
+
+  /** The consumed position of every assigned partition that has one. */
+  private allConsumed(): OffsetAndMetadata[] {
+    const out: OffsetAndMetadata[] = [];
+    for (const s of this.states.values()) if (s.consumed !== undefined) out.push({ topic: s.topic, partition: s.partition, offset: s.consumed });
+    return out;
+  }
+
+  private maybeAutoCommit(): void {
+    if (!this.autoCommit || this.group === undefined) return;
+    const now = this.cluster.env.clock.monotonicMs();
+    if (now < this.nextAutoCommitMs) return;
+    this.nextAutoCommitMs = now + this.autoCommitIntervalMs;
+    if (this.subscriptionState !== undefined && !this.group.isStable) return;
+    const offsets = this.allConsumed();
+    if (offsets.length > 0) this.commitAsync(offsets);
+  }
+
+  /** Retries retriable failures (coordinator moves, lost connections) until default.api.timeout.ms. */
+  private async withApiTimeout<T>(op: () => Promise<T>): Promise<T> {
+    const clock = this.cluster.env.clock;
+    const deadline = clock.monotonicMs() + this.defaultApiTimeoutMs;
+    for (;;) {
+      try {
+        return await op();
+      } catch (e) {
+        if (!isRetriable(e) || this.cluster.isClosed || clock.monotonicMs() + this.cluster.options.retryBackoffMs >= deadline) throw e;
+        await delay(this.cluster.env, this.cluster.options.retryBackoffMs);
+      }
+    }
+  }
+
+  private async refreshPattern(): Promise<boolean> {
+    const sub = this.subscriptionState;
+    if (sub === undefined || sub.kind !== 'pattern') return false;
+    const all = await this.cluster.allTopics();
+    const matched = all
+      .filter((t) => !t.isInternal && sub.pattern.test(t.name))
+      .map((t) => t.name)
+      .sort();
+    const changed = matched.length !== sub.topics.length || matched.some((t, i) => t !== sub.topics[i]);
+    sub.topics = matched;
+    return changed;
+  }
+
+  /** Partitions the group assigned start at the group's committed offset when it has one. */
+  private async applyCommitted(states: readonly PartitionState[]): Promise<void> {
+    const group = this.group;
+    const todo = states.filter((s) => s.fromCommitted && s.position === undefined && s.pendingSeek === undefined);
+    if (group === undefined || todo.length === 0) return;
+    const got = await this.withApiTimeout(() => group.committed(todo));
+    got.forEach((c, i) => {
+      const s = todo[i]!;
+      s.fromCommitted = false;
+      if (c.offset < 0 || s.position !== undefined || s.pendingSeek !== undefined) return;
+      s.position = c.offset;
+      s.consumed = c.offset;
+      s.fetchOffset = c.offset;
+    });
   }
 
   private assertOpen(): void {
@@ -231,7 +500,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return s;
   }
 
-  private takeBuffered(): ConsumerRecord[] {
+  private takeBuffered(markConsumed: boolean): ConsumerRecord[] {
     const out: ConsumerRecord[] = [];
     for (const s of this.states.values()) {
       if (s.paused || s.buffered.length === 0) continue;
@@ -239,13 +508,17 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const taken = s.buffered.splice(0, n);
       for (const r of taken) out.push(r);
       s.position = taken[taken.length - 1]!.offset + 1;
+      if (markConsumed) s.consumed = s.position;
       if (out.length >= this.maxPollRecords) break;
     }
     return out;
   }
 
   /** Resolves seeks and resets by ListOffsets. */
-  private async resolvePositions(states: readonly PartitionState[]): Promise<void> {
+  private async resolvePositions(all: readonly PartitionState[]): Promise<void> {
+    await this.applyCommitted(all);
+    const states = all.filter((s) => s.position === undefined);
+    if (states.length === 0) return;
     const queries = [];
     for (const s of states) {
       let target = s.pendingSeek;
@@ -265,6 +538,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       s.pendingSeek = a.offset < 0 ? 'latest' : undefined;
       if (a.offset < 0) return;
       s.position = a.offset;
+      s.consumed = a.offset;
       s.fetchOffset = a.offset;
     });
     const unresolved = states.filter((s) => s.position === undefined);
@@ -387,6 +661,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (s.buffered.length === 0 && s.position !== undefined && s.fetchOffset > s.position) {
       // Only control or aborted batches: nothing to hand out, but the position moves past them.
       s.position = s.fetchOffset;
+      s.consumed = s.fetchOffset;
     }
     return undefined;
   }
@@ -399,6 +674,8 @@ function newState(tp: TopicPartition): PartitionState {
     position: undefined,
     pendingSeek: undefined,
     fetchOffset: 0,
+    consumed: undefined,
+    fromCommitted: false,
     buffered: [],
     paused: false,
     highWatermark: -1,
@@ -415,4 +692,10 @@ function isAbortMarker(batch: RecordBatch): boolean {
 /** Records are views into the response buffer; copies let the caller keep a record without pinning the whole answer. */
 function copy(b: Buffer | null): Buffer | null {
   return b === null ? null : Buffer.from(b);
+}
+
+function validateOffsets(offsets: readonly OffsetAndMetadata[]): void {
+  for (const o of offsets) {
+    if (!Number.isInteger(o.offset) || o.offset < 0) throw new RangeError(`commit offset of ${o.topic}-${o.partition} must be a non-negative integer, not ${o.offset}`);
+  }
 }

@@ -43,3 +43,8 @@ export function invalidatesMetadata(code: number): boolean {
 export class ClientClosedError extends Error {
   override readonly name = 'ClientClosedError';
 }
+
+/** A call that does not fit the client's state (Kafka's IllegalStateException): assign while subscribed, and the like. */
+export class IllegalStateError extends Error {
+  override readonly name = 'IllegalStateError';
+}

@@ -3,7 +3,7 @@ export type { ClientEnv, Connector } from './env.js';
 export { Apis, type Api } from './apis.js';
 export { Connection, defaultConnectionOptions, type ConnectionOptions, type SendOptions } from './connection.js';
 export { Cluster, type BrokerNode, type ClusterOptions, type PartitionInfo, type TopicInfo } from './cluster.js';
-export { ClientClosedError, KafkaError, isRetriable } from './errors.js';
+export { ClientClosedError, IllegalStateError, KafkaError, isRetriable } from './errors.js';
 export { murmur2, toPositive } from './murmur2.js';
 export { DefaultPartitioner, RoundRobinPartitioner, partitionForKey, type Partitioner, type PartitionerInput } from './partitioner.js';
 export {
@@ -24,6 +24,15 @@ export {
   type SeekTarget,
 } from './consumer.js';
 export {
+  ConsumerGroup,
+  type CommittedOffset,
+  type ConsumerGroupMetadata,
+  type GroupSettings,
+  type OffsetAndMetadata,
+  type RebalanceListener,
+} from './group.js';
+export { CoordinatorCache, CoordinatorType, findCoordinator, findCoordinators, type CoordinatorNode, type CoordinatorTypeName } from './coordinator.js';
+export {
   Admin,
   type AdminOptions,
   type AlterConfigOp,
@@ -34,7 +43,19 @@ export {
   type ConfigResourceType,
   type ConfigSource,
   type ConfigType,
+  type ConsumerGroupDescription,
   type CreatedTopic,
+  type FeatureMetadata,
+  type FeatureUpdate,
+  type FeatureUpgradeType,
+  type GroupListing,
+  type ItemResult,
+  type MemberDescription,
+  type ProducerState,
+  type QuorumInfo,
+  type ReplicaState,
+  type TransactionDescription,
+  type TransactionListing,
   type LogDirDescription,
   type NewTopic,
   type OffsetSpec,
