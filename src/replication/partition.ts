@@ -132,7 +132,8 @@ export class Partition {
   /** HW = the smallest log end offset in the ISR (own included); never backwards. Returns whether it moved. */
   maybeIncrementHighWatermark(): boolean {
     if (!this.isLeader) return false;
-    let hw = this.log.logEndOffset;
+    // Our own log end as far as written: asynchronous appends count once their bytes are in the file.
+    let hw = this.log.writtenEndOffset;
     for (const id of this.isr) {
       if (id === this.localId) continue;
       const f = this.followers.get(id);

@@ -521,12 +521,15 @@ export class ReplicaManager {
         }
       }
       try {
-        const info = p.appendAsLeader(e.records!, { crcVerified: true });
+        // The segment write runs on the thread pool; offsets and producer state moved already, the
+        // high watermark (what fetches see) and the answer wait for the write (`durable`).
+        const info = p.appendAsLeader(e.records!, { crcVerified: true, asyncWrite: true });
         r.baseOffset = info.firstOffset;
         r.logAppendTimeMs = info.logAppendTime;
         r.logStartOffset = info.logStartOffset;
         if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
         if (req.acks !== 0) waits.push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
+        else if (info.durable !== null) info.durable.then(() => this.appendCompleted(p), () => this.purgatory.checkAndComplete(p.key));
       } catch (err) {
         if (!isStorageError(err)) throw err;
         r.errorCode = ErrorCode[err.code];
@@ -589,7 +592,7 @@ export class ReplicaManager {
         }
       }
       try {
-        const info = p.appendAsLeader(batch, { crcVerified: true });
+        const info = p.appendAsLeader(batch, { crcVerified: true, asyncWrite: true });
         r.baseOffset = info.firstOffset;
         r.logStartOffset = info.logStartOffset;
         if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
@@ -609,7 +612,7 @@ export class ReplicaManager {
       durable.then(
         () => {
           w.durable = 'done';
-          this.purgatory.checkAndComplete(p.key);
+          this.appendCompleted(p);
         },
         () => {
           w.durable = 'failed';
@@ -618,6 +621,12 @@ export class ReplicaManager {
       );
     }
     return w;
+  }
+
+  /** An append's bytes are written (and synced if due): the high watermark may move, waiters may go. */
+  private appendCompleted(p: Partition): void {
+    p.maybeIncrementHighWatermark();
+    this.purgatory.checkAndComplete(p.key);
   }
 
   /**
@@ -711,7 +720,7 @@ export class ReplicaManager {
   }
 
   private upperBound(p: Partition, params: FetchParams): number {
-    if (params.replicaId >= 0) return p.log.logEndOffset;
+    if (params.replicaId >= 0) return p.log.writtenEndOffset;
     return params.isolationLevel === READ_COMMITTED ? p.lastStableOffset : p.highWatermark;
   }
 
