@@ -2,10 +2,9 @@
  * The file-system surface storage needs. Only src/platform implements it against node:fs;
  * src/testkit's SimDisk implements it in memory so tests can cut power and lose unsynced writes.
  *
- * Data I/O is positional on numeric handles. Most calls are synchronous because small writes to the
- * page cache are cheaper inline than a thread-pool hop; the calls that can block on the device or
- * take long (fdatasync, reads serving fetches, the segment appends of the produce path) also exist
- * in async form so the event loop keeps moving.
+ * Data I/O is positional on numeric handles. Most calls are synchronous because writes to the
+ * page cache are cheaper inline than a thread-pool hop; the calls that can block on the device
+ * (fdatasync, reads serving fetches) also exist in async form so the event loop keeps moving.
  * Failures throw an Error carrying a POSIX `code` (ENOSPC, EROFS, EIO, ENOENT, ...).
  */
 export type OpenMode =
@@ -30,13 +29,6 @@ export interface FileSystem {
   readAsync(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** Writes all `length` bytes at `position` (loops over short writes) or throws. */
   write(fd: number, buf: Buffer, offset: number, length: number, position: number): void;
-  /**
-   * Writes every byte of `bufs`, back to back, at `position` off the event loop (the thread pool);
-   * resolves when all are written, rejects with the POSIX error otherwise (some may be written).
-   * The buffers must not change until it settles, nor may `fd` be closed. Optional: without it,
-   * storage writes synchronously.
-   */
-  writevAsync?: ((fd: number, bufs: readonly Buffer[], position: number) => Promise<void>) | undefined;
   /** Makes every write to this file so far durable; other files are not covered. */
   fdatasync(fd: number): Promise<void>;
   fdatasyncSync(fd: number): void;

@@ -28,48 +28,8 @@ function readAsync(fd: number, buf: Buffer, offset: number, length: number, posi
   });
 }
 
-function writevOnce(fd: number, bufs: readonly Buffer[], position: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.writev(fd, bufs as Buffer[], position, (err, n) => (err ? reject(err) : resolve(n)));
-  });
-}
-
-/** Writes all of `bufs` at `position` on the thread pool, looping over short writes. */
-async function writevAll(fd: number, bufs: readonly Buffer[], position: number): Promise<void> {
-  let rest: readonly Buffer[] = bufs;
-  let pos = position;
-  let left = 0;
-  for (const b of bufs) left += b.length;
-  while (left > 0) {
-    const n = await writevOnce(fd, rest, pos);
-    if (n === left) return;
-    if (n <= 0) throw Object.assign(new Error(`EIO: writev wrote ${n} of ${left} bytes`), { code: 'EIO' });
-    left -= n;
-    pos += n;
-    // Drop the buffers written whole and the written head of the next one.
-    let skip = n;
-    const next: Buffer[] = [];
-    for (const b of rest) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      next.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    rest = next;
-  }
-}
-
-/**
- * The real disk, through node:fs. `GREGOR_SYNC_LOG_WRITES=1` in the environment withholds
- * `writevAsync`, so storage writes segments synchronously (the pre-issue-8 behaviour, for A/B
- * benchmarks and as an escape hatch).
- */
+/** The real disk, through node:fs. */
 export class NodeFileSystem implements FileSystem {
-  readonly writevAsync: ((fd: number, bufs: readonly Buffer[], position: number) => Promise<void>) | undefined =
-    process.env['GREGOR_SYNC_LOG_WRITES'] === '1' ? undefined : writevAll;
-
   open(path: string, mode: OpenMode): number {
     return fs.openSync(path, flagsFor(mode), 0o644);
   }

@@ -132,8 +132,7 @@ export class Partition {
   /** HW = the smallest log end offset in the ISR (own included); never backwards. Returns whether it moved. */
   maybeIncrementHighWatermark(): boolean {
     if (!this.isLeader) return false;
-    // Our own log end as far as written: asynchronous appends count once their bytes are in the file.
-    let hw = this.log.writtenEndOffset;
+    let hw = this.log.logEndOffset;
     for (const id of this.isr) {
       if (id === this.localId) continue;
       const f = this.followers.get(id);

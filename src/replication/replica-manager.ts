@@ -521,15 +521,12 @@ export class ReplicaManager {
         }
       }
       try {
-        // The segment write runs on the thread pool; offsets and producer state moved already, the
-        // high watermark (what fetches see) and the answer wait for the write (`durable`).
-        const info = p.appendAsLeader(e.records!, { crcVerified: true, asyncWrite: true });
+        const info = p.appendAsLeader(e.records!, { crcVerified: true });
         r.baseOffset = info.firstOffset;
         r.logAppendTimeMs = info.logAppendTime;
         r.logStartOffset = info.logStartOffset;
         if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
         if (req.acks !== 0) waits.push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
-        else if (info.durable !== null) info.durable.then(() => this.appendCompleted(p), () => this.purgatory.checkAndComplete(p.key));
       } catch (err) {
         if (!isStorageError(err)) throw err;
         r.errorCode = ErrorCode[err.code];
@@ -592,7 +589,7 @@ export class ReplicaManager {
         }
       }
       try {
-        const info = p.appendAsLeader(batch, { crcVerified: true, asyncWrite: true });
+        const info = p.appendAsLeader(batch, { crcVerified: true });
         r.baseOffset = info.firstOffset;
         r.logStartOffset = info.logStartOffset;
         if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
@@ -612,7 +609,7 @@ export class ReplicaManager {
       durable.then(
         () => {
           w.durable = 'done';
-          this.appendCompleted(p);
+          this.purgatory.checkAndComplete(p.key);
         },
         () => {
           w.durable = 'failed';
@@ -621,12 +618,6 @@ export class ReplicaManager {
       );
     }
     return w;
-  }
-
-  /** An append's bytes are written (and synced if due): the high watermark may move, waiters may go. */
-  private appendCompleted(p: Partition): void {
-    p.maybeIncrementHighWatermark();
-    this.purgatory.checkAndComplete(p.key);
   }
 
   /**
@@ -720,7 +711,7 @@ export class ReplicaManager {
   }
 
   private upperBound(p: Partition, params: FetchParams): number {
-    if (params.replicaId >= 0) return p.log.writtenEndOffset;
+    if (params.replicaId >= 0) return p.log.logEndOffset;
     return params.isolationLevel === READ_COMMITTED ? p.lastStableOffset : p.highWatermark;
   }
 

@@ -9,7 +9,7 @@ import {
   magicAt,
   maxTimestampAt,
 } from './batch-header.js';
-import { CorruptSegmentError, StorageError } from './errors.js';
+import { CorruptSegmentError } from './errors.js';
 import {
   DELETED_SUFFIX,
   INDEX_SUFFIX,
@@ -39,38 +39,6 @@ export const APPEND_STAGING_BYTES = 1024 * 1024;
 const STAGING_POOL_MAX = 8;
 const stagingPool: Buffer[] = [];
 
-/** One asynchronous write: contiguous appends issued as one `writevAsync`. */
-interface WriteGroup {
-  readonly position: number;
-  readonly bufs: Buffer[];
-  bytes: number;
-  /** Written (or written again synchronously by `finishWritesSync`), failed, or dropped at close. */
-  settled: boolean;
-  readonly promise: Promise<void>;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
-function newWriteGroup(position: number, buf: Buffer): WriteGroup {
-  let resolve: () => void = () => {};
-  let reject: (err: unknown) => void = () => {};
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Appends with acks=0 never look at it; a failure is reported through `AsyncWriteListener`.
-  promise.catch(() => {});
-  return { position, bufs: [buf], bytes: buf.length, settled: false, promise, resolve, reject };
-}
-
-/** The owner of a file with asynchronous writes (the log) hears of their completion and failure. */
-export interface AsyncWriteListener {
-  /** Pending bytes became written (called before the waiting promises resolve). */
-  written(file: SegmentFile): void;
-  /** An asynchronous write failed: the owner takes the log offline. */
-  failed(file: SegmentFile, err: unknown): void;
-}
-
 /**
  * A log file opened on demand: holds the descriptor that FileSlices point at. The descriptor is
  * closed only when the segment is finally deleted (after file.delete.delay.ms), so a slice handed
@@ -79,13 +47,6 @@ export interface AsyncWriteListener {
  * Staged appends (see `stage`) are bytes the log already counts but the file does not hold yet.
  * Every use of the descriptor — reads, size, truncate, fdatasync — goes through `fd`, which writes
  * them out first, so no reader or file operation can tell staged bytes from written ones.
- *
- * Asynchronous appends (see `writeAsync`) go to the thread pool, one write in flight at a time:
- * appends arriving meanwhile are grouped and issued as one `writevAsync` when it completes. Until
- * written they are invisible to reads (`read` stops at `unwrittenFrom`); the log exposes no offset
- * past them. Staged and asynchronous bytes never coexist (an asynchronous append writes staged
- * bytes out first; the log sends every append while asynchronous ones are pending the same way).
- * The descriptor is never closed while a write is in flight (closing waits for its completion).
  */
 export class SegmentFile {
   private fdValue = -1;
@@ -94,12 +55,6 @@ export class SegmentFile {
   private stagedBytes = 0;
   /** File position of staging[0]. */
   private stagedPosition = 0;
-  /** The thread-pool write running now (it may be settled already by `finishWritesSync`). */
-  private inflight: WriteGroup | undefined;
-  /** Appends accepted while `inflight` runs, issued together when it completes. */
-  private queued: WriteGroup | undefined;
-  private closeWhenIdle = false;
-  listener: AsyncWriteListener | undefined;
 
   constructor(
     private readonly fs: FileSystem,
@@ -131,44 +86,17 @@ export class SegmentFile {
     return this.stagedBytes;
   }
 
-  /** Whether this file system can write asynchronously. */
-  get canWriteAsync(): boolean {
-    return this.fs.writevAsync !== undefined;
-  }
-
-  /** The file position where bytes accepted by `writeAsync` and not yet written begin; -1 if none. */
-  get unwrittenFrom(): number {
-    const f = this.inflight;
-    if (f !== undefined && !f.settled) return f.position;
-    return this.queued?.position ?? -1;
-  }
-
-  /** Whether asynchronous appends are still unwritten. */
-  get hasUnwritten(): boolean {
-    return (this.inflight !== undefined && !this.inflight.settled) || this.queued !== undefined;
-  }
-
-  /** Whether a thread-pool write is running (even one already settled): no truncation meanwhile. */
-  get hasWriteInFlight(): boolean {
-    return this.inflight !== undefined;
-  }
-
   create(): void {
     this.fdValue = this.fs.open(this.path, 'create');
   }
 
-  /** Reads written bytes only: a read reaching unwritten asynchronous appends stops before them. */
   read(buf: Buffer, offset: number, length: number, position: number): number {
-    const end = this.unwrittenFrom;
-    const n = end >= 0 ? Math.max(0, Math.min(length, end - position)) : length;
-    return this.fs.read(this.fd, buf, offset, n, position);
+    return this.fs.read(this.fd, buf, offset, length, position);
   }
 
   readAsync(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     try {
-      const end = this.unwrittenFrom;
-      const n = end >= 0 ? Math.max(0, Math.min(length, end - position)) : length;
-      return this.fs.readAsync(this.fd, buf, offset, n, position);
+      return this.fs.readAsync(this.fd, buf, offset, length, position);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -176,7 +104,6 @@ export class SegmentFile {
 
   /** Writes `buf` whole at `position` now (after anything staged before it). */
   write(buf: Buffer, position: number): void {
-    assert(!this.hasUnwritten, `synchronous write to ${this.path} while asynchronous writes are pending`);
     this.fs.write(this.fd, buf, 0, buf.length, position);
   }
 
@@ -185,7 +112,6 @@ export class SegmentFile {
    * of `fd`. The caller owns `buf` again on return: it is copied, or written now when it does not fit.
    */
   stage(buf: Buffer, position: number): void {
-    assert(!this.hasUnwritten, `staged append to ${this.path} while asynchronous writes are pending`);
     if (this.stagedBytes > 0) {
       assert(position === this.stagedPosition + this.stagedBytes, `staged append at ${position} is not contiguous in ${this.path}`);
       if (buf.length > APPEND_STAGING_BYTES - this.stagedBytes) this.writeStaged();
@@ -217,142 +143,14 @@ export class SegmentFile {
   }
 
   /**
-   * Accepts `buf` for writing at `position` (right after every byte accepted before) on the thread
-   * pool; the returned promise settles when it is written. `buf` is not copied: the caller must not
-   * change it until then. Staged bytes are written out first.
-   */
-  writeAsync(buf: Buffer, position: number): Promise<void> {
-    const writev = this.fs.writevAsync;
-    assert(writev !== undefined, 'the file system writes asynchronously');
-    if (this.stagedBytes > 0) this.writeStaged();
-    const q = this.queued;
-    if (q !== undefined) {
-      assert(position === q.position + q.bytes, `asynchronous append at ${position} is not contiguous in ${this.path}`);
-      q.bufs.push(buf);
-      q.bytes += buf.length;
-      return q.promise;
-    }
-    const g = newWriteGroup(position, buf);
-    if (this.inflight === undefined) this.issue(g);
-    else this.queued = g;
-    return g.promise;
-  }
-
-  /** The promise of the bytes accepted before `position`: resolved when they are all written. */
-  whenWritten(position: number): Promise<void> {
-    const q = this.queued;
-    if (q !== undefined && position > q.position) return q.promise;
-    const f = this.inflight;
-    if (f !== undefined && !f.settled && position > f.position) return f.promise;
-    return Promise.resolve();
-  }
-
-  /** Resolves when no thread-pool write is running on this file. */
-  whenIdle(): Promise<void> {
-    const q = this.queued;
-    if (q !== undefined) return q.promise.then(() => this.whenIdle(), () => this.whenIdle());
-    const f = this.inflight;
-    if (f === undefined) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (this.inflight === undefined) resolve();
-        else queueMicrotask(check);
-      };
-      f.promise.then(check, check);
-    });
-  }
-
-  private issue(g: WriteGroup): void {
-    this.inflight = g;
-    let p: Promise<void>;
-    try {
-      p = this.fs.writevAsync!(this.rawFd, g.bufs, g.position);
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    p.then(
-      () => this.onWriteDone(g, undefined),
-      (err: unknown) => this.onWriteDone(g, err ?? new Error('asynchronous write failed')),
-    );
-  }
-
-  private onWriteDone(g: WriteGroup, err: unknown): void {
-    this.inflight = undefined;
-    const wasSettled = g.settled;
-    g.settled = true;
-    if (err !== undefined) {
-      const q = this.queued;
-      this.queued = undefined;
-      if (q !== undefined) q.settled = true;
-      if (this.closeWhenIdle) this.closeFd();
-      // Reported even when a synchronous rewrite already covered it: the device misbehaves.
-      this.listener?.failed(this, err);
-      g.reject(err);
-      q?.reject(err);
-      return;
-    }
-    if (this.closeWhenIdle) {
-      this.closeFd();
-    } else if (this.queued !== undefined) {
-      const q = this.queued;
-      this.queued = undefined;
-      this.issue(q);
-    }
-    if (!wasSettled) {
-      this.listener?.written(this);
-      g.resolve();
-    }
-  }
-
-  /**
-   * Writes every unwritten asynchronous append now, synchronously, and settles their promises:
-   * before the segment stops being the active one (roll), a clean close, or a lookup that needs the
-   * whole file. Bytes of a write still in flight are written again (the same bytes at the same
-   * position, so the two writes cannot disagree); that write's completion then changes nothing.
-   */
-  finishWritesSync(): void {
-    const groups: WriteGroup[] = [];
-    if (this.inflight !== undefined && !this.inflight.settled) groups.push(this.inflight);
-    if (this.queued !== undefined) groups.push(this.queued);
-    if (groups.length === 0) return;
-    const fd = this.rawFd;
-    for (const g of groups) {
-      let pos = g.position;
-      for (const b of g.bufs) {
-        this.fs.write(fd, b, 0, b.length, pos);
-        pos += b.length;
-      }
-    }
-    // The queued group was written here: it is never issued.
-    this.queued = undefined;
-    for (const g of groups) g.settled = true;
-    this.listener?.written(this);
-    for (const g of groups) g.resolve();
-  }
-
-  /**
-   * Closes the descriptor (once no write is in flight). Bytes still staged are dropped: they belong
-   * to appends whose fdatasync has not run, which are not acknowledged (a clean close syncs every
-   * segment first). Unwritten asynchronous appends are dropped the same way: their promises reject.
+   * Closes the descriptor. Bytes still staged are dropped: they belong to appends whose fdatasync
+   * has not run, which are not acknowledged (a clean close syncs every segment first).
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.stagedBytes = 0;
     this.staging = undefined;
-    const dropped = new StorageError('KAFKA_STORAGE_ERROR', `${this.path} was closed before the append was written`);
-    for (const g of [this.inflight, this.queued]) {
-      if (g === undefined || g.settled) continue;
-      g.settled = true;
-      g.reject(dropped);
-    }
-    this.queued = undefined;
-    if (this.inflight !== undefined) this.closeWhenIdle = true;
-    else this.closeFd();
-  }
-
-  private closeFd(): void {
-    this.closeWhenIdle = false;
     if (this.fdValue >= 0) this.fs.close(this.fdValue);
     this.fdValue = -1;
   }
@@ -464,12 +262,6 @@ export class LogSegment {
     return this.sizeValue;
   }
 
-  /** Bytes readers may see: `size` less the asynchronous appends not yet written. */
-  get readableSize(): number {
-    const u = this.file.unwrittenFrom;
-    return u >= 0 ? u : this.size;
-  }
-
   /** Loads both indexes if not yet loaded; a failed sanity check rebuilds them from the log. */
   ensureIndexes(): void {
     if (this.offsetIndex.isLoaded && this.timeIndex.isLoaded) return;
@@ -480,7 +272,7 @@ export class LogSegment {
   }
 
   /** Reads batch locations from `startPosition` until `endPosition` (exclusive), by header only. */
-  *batchesFrom(startPosition: number, endPosition = this.readableSize): Generator<BatchLocation> {
+  *batchesFrom(startPosition: number, endPosition = this.size): Generator<BatchLocation> {
     const chunk = Buffer.allocUnsafe(HEADER_SCAN_CHUNK);
     let chunkStart = 0;
     let chunkLen = 0;
@@ -553,22 +345,18 @@ export class LogSegment {
   }
 
   /**
-   * Appends batches already validated and given offsets; `buf` holds them back to back. `write`:
-   * 'now' writes synchronously; 'defer' may stage the bytes until the next flush (or read) writes
-   * them out (only for appends acknowledged after an fdatasync anyway); 'async' writes on the
-   * thread pool and returns the promise of that write (`buf` must not change until it settles).
+   * Appends batches already validated and given offsets; `buf` holds them back to back. With
+   * `deferWrite` the bytes may be staged until the next flush (or read) writes them out: only for
+   * appends that are acknowledged after an fdatasync anyway.
    */
-  append(buf: Buffer, batches: readonly AppendedBatch[], write: 'now' | 'defer' | 'async' = 'now'): Promise<void> | undefined {
-    if (batches.length === 0) return undefined;
+  append(buf: Buffer, batches: readonly AppendedBatch[], deferWrite = false): void {
+    if (batches.length === 0) return;
     this.ensureIndexes();
     const position = this.size;
-    let written: Promise<void> | undefined;
-    if (write === 'async') written = this.file.writeAsync(buf, position);
-    else if (write === 'defer') this.file.stage(buf, position);
+    if (deferWrite) this.file.stage(buf, position);
     else this.file.write(buf, position);
     this.sizeValue = position + buf.length;
     for (const b of batches) this.indexBatch(position + b.at, b.size, b.lastOffset, b.maxTimestamp);
-    return written;
   }
 
   /** Index bookkeeping for one batch at `position` (shared by append, recovery and rebuild). */
@@ -687,7 +475,6 @@ export class LogSegment {
 
   /** Removes every batch whose last offset is >= offset... precisely, from the batch containing `offset`. */
   truncateTo(offset: number): number {
-    assert(!this.file.hasWriteInFlight && !this.file.hasUnwritten, `truncation of ${this.file.path} while a write is in flight`);
     const b = this.translateOffset(offset);
     if (b === undefined) return 0;
     const cut = b.position;
@@ -730,7 +517,6 @@ export class LogSegment {
    * are still only in memory, or a process crash would leave a gap in the offsets.
    */
   onBecomeInactive(): void {
-    this.file.finishWritesSync();
     this.file.writeOutStaged();
     const m = this.maxTimestampSoFar();
     if (m !== undefined) this.timeIndex.maybeAppend(m.timestamp, m.offset, true);
@@ -738,12 +524,8 @@ export class LogSegment {
     this.timeIndex.flush();
   }
 
-  /**
-   * fdatasync of the log file, after the asynchronous appends accepted so far are written; index
-   * files are written and synced too when `withIndexes`.
-   */
+  /** fdatasync of the log file; index files are written and synced too when `withIndexes`. */
   async flush(withIndexes: boolean): Promise<void> {
-    if (this.file.hasUnwritten) await this.file.whenWritten(this.size);
     if (withIndexes) {
       this.offsetIndex.sync();
       this.timeIndex.sync();

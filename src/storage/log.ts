@@ -38,7 +38,7 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { isDeleteEnabled } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment } from './log-segment.js';
-import type { AppendedBatch, AsyncWriteListener, FileSlice, SegmentFile, SegmentSettings } from './log-segment.js';
+import type { AppendedBatch, FileSlice, SegmentSettings } from './log-segment.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoints.js';
 import { findRecordByTimestamp, findRecordWithMaxTimestamp } from './record-scan.js';
@@ -59,11 +59,7 @@ export interface LogAppendInfo {
   readonly recordCount: number;
   readonly validBytes: number;
   readonly logStartOffset: number;
-  /**
-   * Resolves once the append is complete: its bytes written (asynchronous appends) and the flush
-   * policy's fdatasync covering it done, if one is due; null when it is complete on return. Rejects
-   * (KAFKA_STORAGE_ERROR, the log offline) when the write or fdatasync fails.
-   */
+  /** Resolves once the flush policy's fdatasync covering this append is done; null when none is due. */
   readonly durable: Promise<void> | null;
 }
 
@@ -74,14 +70,6 @@ export interface AppendOptions {
    * are still checked.
    */
   readonly crcVerified?: boolean;
-  /**
-   * Write on the thread pool instead of blocking the event loop (when the file system can):
-   * offsets, producer state and the log end offset move now; reads, the high watermark and
-   * `writtenEndOffset` only once the bytes are written, when `durable` resolves. The caller must not
-   * change `buf` until then. Appends made while asynchronous ones are unwritten are asynchronous
-   * too, whatever this says (the file is written in offset order).
-   */
-  readonly asyncWrite?: boolean;
 }
 
 export interface FetchDataInfo {
@@ -181,15 +169,6 @@ export class Log {
   private readonly pendingDeletes: PendingDelete[] = [];
   private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing = false;
-  /** Asynchronous appends not yet written, oldest first: where each ends in its file and in offsets. */
-  private unwritten: Array<{ file: SegmentFile; endPosition: number; endOffset: number }> = [];
-  private unwrittenHead = 0;
-  /** The log end offset as far as written (valid while `unwritten` has entries). */
-  private writtenEndValue = 0;
-  private readonly asyncListener: AsyncWriteListener = {
-    written: () => this.onWritten(),
-    failed: (_file, err) => void this.fail('asynchronous append', err),
-  };
   topicId: string | undefined;
   /**
    * After an unclean shutdown: the base offset of the first segment recovery revalidated (their txn
@@ -225,17 +204,6 @@ export class Log {
 
   get logEndOffset(): number {
     return this.logEndOffsetValue;
-  }
-  /**
-   * The end of what is written to the files: the log end offset less asynchronous appends still
-   * in flight. Reads and the high watermark never pass it.
-   */
-  get writtenEndOffset(): number {
-    return this.unwrittenHead < this.unwritten.length ? this.writtenEndValue : this.logEndOffsetValue;
-  }
-  /** Whether asynchronous appends are still unwritten. */
-  get hasUnwrittenAppends(): boolean {
-    return this.unwrittenHead < this.unwritten.length;
   }
   get logStartOffset(): number {
     return this.logStartOffsetValue;
@@ -296,9 +264,9 @@ export class Log {
     this.config = config;
   }
 
-  /** Moves the high watermark (replication decides it), clamped to [logStartOffset, writtenEndOffset]. */
+  /** Moves the high watermark (replication decides it), clamped to [logStartOffset, logEndOffset]. */
   updateHighWatermark(offset: number): number {
-    this.highWatermarkValue = Math.min(this.writtenEndOffset, Math.max(this.logStartOffsetValue, offset));
+    this.highWatermarkValue = Math.min(this.logEndOffsetValue, Math.max(this.logStartOffsetValue, offset));
     this.hooks.onHighWatermark?.(this.highWatermarkValue);
     return this.highWatermarkValue;
   }
@@ -524,7 +492,7 @@ export class Log {
       next = lastOffset + 1;
     }
     if (leaderEpoch >= 0) this.assignEpoch(leaderEpoch, firstOffset);
-    return this.appendValidated(buf, batches, firstOffset, records, logAppendTime, options.asyncWrite === true);
+    return this.appendValidated(buf, batches, firstOffset, records, logAppendTime);
   }
 
   /** Follower (or restore) append: offsets are already in the batches and must continue the log. */
@@ -546,7 +514,7 @@ export class Log {
       records += recordsCountAt(buf, b.at);
       expected = b.lastOffset + 1;
     }
-    return this.appendValidated(buf, batches, firstOffset, records, -1, options.asyncWrite === true);
+    return this.appendValidated(buf, batches, firstOffset, records, -1);
   }
 
   private assignEpoch(epoch: number, startOffset: number): void {
@@ -568,14 +536,7 @@ export class Log {
     };
   }
 
-  private appendValidated(
-    buf: Buffer,
-    batches: AppendedBatch[],
-    firstOffset: number,
-    records: number,
-    logAppendTime: number,
-    asyncWrite: boolean,
-  ): LogAppendInfo {
+  private appendValidated(buf: Buffer, batches: AppendedBatch[], firstOffset: number, records: number, logAppendTime: number): LogAppendInfo {
     const last = batches.at(-1);
     if (last === undefined) return this.emptyAppendInfo();
     let maxTimestamp = -1;
@@ -585,20 +546,13 @@ export class Log {
     // An append that triggers a flush is acknowledged only after that fdatasync, so its write can
     // wait for the flush round and go out together with the other appends of the round.
     const flushDue = last.lastOffset + 1 - this.recoveryPointValue >= this.config.flushMessages;
-    const written = this.io('append', () => {
+    this.io('append', () => {
       this.maybeRoll(buf.length, maxTimestamp, firstOffset, last.lastOffset, segmentBase);
-      const seg = this.activeSegment;
-      const async = seg.file.hasUnwritten || (asyncWrite && seg.file.canWriteAsync);
-      if (!async) return seg.append(buf, batches, flushDue ? 'defer' : 'now');
-      seg.file.listener = this.asyncListener;
-      const w = seg.append(buf, batches, 'async');
-      if (!this.hasUnwrittenAppends) this.writtenEndValue = this.logEndOffsetValue;
-      this.unwritten.push({ file: seg.file, endPosition: seg.size, endOffset: last.lastOffset + 1 });
-      return w;
+      this.activeSegment.append(buf, batches, flushDue);
     });
     this.logEndOffsetValue = last.lastOffset + 1;
     this.hooks.onAppend?.(buf, batches);
-    let durable: Promise<void> | null = written ?? null;
+    let durable: Promise<void> | null = null;
     if (flushDue) {
       durable = this.flush();
       // A caller that does not wait for durability must not crash the process on a failed flush;
@@ -615,60 +569,6 @@ export class Log {
       logStartOffset: this.logStartOffsetValue,
       durable,
     };
-  }
-
-  /** Some asynchronous appends are written: move the written end over them. */
-  private onWritten(): void {
-    const u = this.unwritten;
-    let i = this.unwrittenHead;
-    while (i < u.length) {
-      const e = u[i]!;
-      const from = e.file.unwrittenFrom;
-      if (from >= 0 && from < e.endPosition) break;
-      this.writtenEndValue = e.endOffset;
-      i++;
-    }
-    if (i === u.length) {
-      this.unwritten = [];
-      this.unwrittenHead = 0;
-    } else {
-      this.unwrittenHead = i;
-      if (i > 1024) {
-        this.unwritten = u.slice(i);
-        this.unwrittenHead = 0;
-      }
-    }
-  }
-
-  /**
-   * Resolves when every append so far is written and no write is in flight on any segment (what
-   * truncation needs). Rejects if the log goes offline first.
-   */
-  async whenWritten(): Promise<void> {
-    for (let round = 0; ; round++) {
-      const busy = this.segmentList.filter((s) => s.file.hasWriteInFlight || s.file.hasUnwritten);
-      if (busy.length === 0) return;
-      await Promise.all(busy.map((s) => s.file.whenIdle()));
-      this.checkOnline();
-      assert(round < 1_000_000, 'writes keep coming');
-    }
-  }
-
-  /**
-   * Timestamp lookups scan whole segments: unwritten asynchronous appends are written now
-   * (synchronously; rare, off the produce path) so the scan sees every batch the indexes know.
-   */
-  private finishWritesSync(): void {
-    if (this.hasUnwrittenAppends) this.activeSegment.file.finishWritesSync();
-  }
-
-  /** Truncation cannot race a thread-pool write (it could land after the cut): refused meanwhile. */
-  private refuseWhileWriting(what: string): void {
-    for (const s of this.segmentList) {
-      if (s.file.hasWriteInFlight || s.file.hasUnwritten) {
-        throw new AssertionError(`${what} of ${this.name} while a write is in flight: await whenWritten() first`);
-      }
-    }
   }
 
   /** Kafka's shouldRoll: size, time (with jitter), full indexes, or relative offsets overflowing. */
@@ -789,9 +689,7 @@ export class Log {
         `offset ${startOffset} is outside [${this.logStartOffsetValue}, ${this.logEndOffsetValue}] of ${this.name}`,
       );
     }
-    // Asynchronous appends not yet written are not there for readers (Kafka's never pass the log end).
-    const writtenEnd = this.writtenEndOffset;
-    const bound = Math.min(upperBound, writtenEnd);
+    const bound = Math.min(upperBound, this.logEndOffsetValue);
     if (startOffset >= bound) return { fetchOffset: startOffset, slice: undefined };
     return this.io('read', () => {
       let i = Math.max(0, this.segmentIndexFor(startOffset));
@@ -799,9 +697,9 @@ export class Log {
         const seg = this.segmentList[i]!;
         if (seg.baseOffset >= bound) break;
         const next = this.segmentList[i + 1];
-        let maxPosition = seg.readableSize;
-        // Only a bound below the written end needs a position: that end is where the file's written bytes end.
-        if (bound < writtenEnd && (next === undefined || next.baseOffset > bound)) {
+        let maxPosition = seg.size;
+        // Only a bound below the log end needs a position: the log end is the end of the file.
+        if (bound < this.logEndOffsetValue && (next === undefined || next.baseOffset > bound)) {
           const b = seg.translateOffset(bound);
           if (b !== undefined) maxPosition = b.position;
         }
@@ -825,16 +723,12 @@ export class Log {
       case LATEST_TIERED_TIMESTAMP:
         return { timestamp: -1, offset: -1, leaderEpoch: undefined };
       case MAX_TIMESTAMP:
-        return this.io('max timestamp lookup', () => {
-          this.finishWritesSync();
-          return this.maxTimestampOffset();
-        });
+        return this.io('max timestamp lookup', () => this.maxTimestampOffset());
       default:
         break;
     }
     if (timestamp < 0) return undefined;
     return this.io('timestamp lookup', () => {
-      this.finishWritesSync();
       for (const seg of this.segmentList) {
         if (seg.size === 0) continue;
         if (seg.largestTimestamp() < timestamp) continue;
@@ -880,7 +774,6 @@ export class Log {
   truncateTo(offset: number): void {
     this.checkOnline();
     if (offset >= this.logEndOffsetValue) return;
-    this.refuseWhileWriting('truncation');
     if (offset <= this.segmentList[0]!.baseOffset || offset < this.logStartOffsetValue) {
       this.truncateFullyAndStartAt(offset);
       return;
@@ -899,7 +792,6 @@ export class Log {
   /** Deletes everything and starts empty at `newOffset` (follower far behind the leader's log start). */
   truncateFullyAndStartAt(newOffset: number): void {
     this.checkOnline();
-    this.refuseWhileWriting('truncation');
     this.io('truncate fully', () => {
       for (const seg of this.segmentList.splice(0)) seg.deleteFiles();
       this.segmentList.push(this.newSegment(newOffset));
@@ -1119,7 +1011,6 @@ export class Log {
 
   /** Clean close: waits for an in-flight flush, then closeSync(). */
   async close(): Promise<void> {
-    if (this.hasUnwrittenAppends) await this.whenWritten().catch(() => {});
     if (this.flushing) await this.flush().catch(() => {});
     this.closeSync();
   }

@@ -72,24 +72,6 @@ export class SimDisk implements FileSystem {
   fdatasyncCount = 0;
   writeCount = 0;
   nowMs = 0;
-  /**
-   * When true, `writevAsync` calls wait (in order) until `releaseAsyncWrites()` or
-   * `failAsyncWrites()`; otherwise each completes on a microtask. Their bytes reach the file only
-   * when they complete, as a thread-pool write's do at some point before its callback.
-   */
-  holdAsyncWrites = false;
-  asyncWriteCount = 0;
-  private heldWrites: Array<{ fd: number; bufs: readonly Buffer[]; position: number; resolve: () => void; reject: (e: unknown) => void }> = [];
-  /**
-   * Thread-pool writes, offered only with `new SimDisk({ asyncWrites: true })`: without them
-   * storage writes synchronously (what most tests assert on), with them the produce path's
-   * appends become visible when their write completes, as on the real disk.
-   */
-  readonly writevAsync: ((fd: number, bufs: readonly Buffer[], position: number) => Promise<void>) | undefined;
-
-  constructor(options: { asyncWrites?: boolean } = {}) {
-    this.writevAsync = options.asyncWrites === true ? (fd, bufs, position) => this.asyncWrite(fd, bufs, position) : undefined;
-  }
 
   private checkWritable(path: string): void {
     if (this.readOnly) throw fsError('EROFS', `read-only file system: ${path}`);
@@ -166,43 +148,6 @@ export class SimDisk implements FileSystem {
     h.file.ops.push({ kind: 'write', position, bytes });
     h.file.mtimeMs = this.nowMs;
     this.writeCount++;
-  }
-
-  private asyncWrite(fd: number, bufs: readonly Buffer[], position: number): Promise<void> {
-    this.asyncWriteCount++;
-    return new Promise<void>((resolve, reject) => {
-      const w = { fd, bufs, position, resolve, reject };
-      if (this.holdAsyncWrites) this.heldWrites.push(w);
-      else queueMicrotask(() => this.completeWrite(w));
-    });
-  }
-
-  private completeWrite(w: { fd: number; bufs: readonly Buffer[]; position: number; resolve: () => void; reject: (e: unknown) => void }): void {
-    try {
-      let pos = w.position;
-      for (const b of w.bufs) {
-        this.write(w.fd, b, 0, b.length, pos);
-        pos += b.length;
-      }
-      w.resolve();
-    } catch (err) {
-      w.reject(err);
-    }
-  }
-
-  /** Asynchronous writes waiting for `releaseAsyncWrites` (with `holdAsyncWrites`). */
-  get heldAsyncWrites(): number {
-    return this.heldWrites.length;
-  }
-
-  /** Completes the first `n` held asynchronous writes (default all), in order. */
-  releaseAsyncWrites(n = this.heldWrites.length): void {
-    for (const w of this.heldWrites.splice(0, n)) this.completeWrite(w);
-  }
-
-  /** Fails the held asynchronous writes with `code` (EIO, ENOSPC...); nothing of them is written. */
-  failAsyncWrites(code: string): void {
-    for (const w of this.heldWrites.splice(0)) w.reject(fsError(code, 'asynchronous write failed'));
   }
 
   fdatasync(fd: number): Promise<void> {
@@ -305,7 +250,6 @@ export class SimDisk implements FileSystem {
    */
   powerCut(rng: Prng): void {
     this.fds.clear();
-    this.heldWrites = [];
     for (const f of this.files.values()) {
       const ops = f.ops;
       const keep = rng.nextInt(ops.length + 1);
@@ -325,13 +269,9 @@ export class SimDisk implements FileSystem {
     }
   }
 
-  /**
-   * A process crash: descriptors are gone but the page cache (every completed write) survives;
-   * held asynchronous writes never happen.
-   */
+  /** A process crash: descriptors are gone but the page cache (every write) survives. */
   processCrash(): void {
     this.fds.clear();
-    this.heldWrites = [];
   }
 
   /** Overwrites bytes of a file directly (bit rot, a bad sector, a buggy tool). */

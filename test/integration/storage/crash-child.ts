@@ -1,9 +1,6 @@
 /**
  * Child process of crash.test.ts: appends batches to a log forever and prints "ack <gen> <seq>
- * <baseOffset>" after each append returns. The parent SIGKILLs it at a random moment. With a third
- * argument `async`, appends are written on the thread pool (`asyncWrite`), up to 8 of them issued
- * before the first is acknowledged (as pipelined produce requests), each acknowledged when its
- * `durable` resolves.
+ * <baseOffset>" after each append returns. The parent SIGKILLs it at a random moment.
  */
 import { buildRecordBatch } from '../../../src/protocol/records/index.js';
 import { NodeFileSystem, SystemClock } from '../../../src/platform/index.js';
@@ -17,7 +14,7 @@ export function batchFor(gen: number, seq: number): Buffer {
 }
 
 async function main(): Promise<void> {
-  const [dir, genStr, mode] = process.argv.slice(2);
+  const [dir, genStr] = process.argv.slice(2);
   if (dir === undefined || genStr === undefined) throw new Error('usage: crash-child <dir> <gen>');
   const gen = Number(genStr);
   const manager = new LogManager({
@@ -30,17 +27,6 @@ async function main(): Promise<void> {
   manager.startup();
   const log = manager.getOrCreateLog({ topic: 'crash', partition: 0 });
   process.stdout.write(`ready ${log.logEndOffset}\n`);
-  if (mode === 'async') {
-    for (let seq = 0; ; seq += 8) {
-      const infos = [];
-      for (let i = 0; i < 8; i++) infos.push(log.appendAsLeader(batchFor(gen, seq + i), gen, { asyncWrite: true }));
-      for (let i = 0; i < 8; i++) {
-        const info = infos[i]!;
-        if (info.durable !== null) await info.durable;
-        process.stdout.write(`ack ${gen} ${seq + i} ${info.firstOffset}\n`);
-      }
-    }
-  }
   for (let seq = 0; ; seq++) {
     const info = log.appendAsLeader(batchFor(gen, seq), gen);
     if (info.durable !== null) await info.durable;

@@ -21,9 +21,9 @@ interface Ack {
 }
 
 /** Runs the child until it has acknowledged `wanted` appends (or a bound passes), then SIGKILLs it. */
-function runAndKill(dir: string, gen: number, wanted: number, mode: 'sync' | 'async'): Promise<Ack[]> {
+function runAndKill(dir: string, gen: number, wanted: number): Promise<Ack[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(gen), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, dir, String(gen)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acks: Ack[] = [];
     let buffered = '';
     let stderr = '';
@@ -73,53 +73,51 @@ function readEverything(log: Log): RecordBatch[] {
 }
 
 describe('storage crash safety (real process, SIGKILL)', () => {
-  for (const mode of ['sync', 'async'] as const) {
-    it(`keeps every acknowledged batch byte-identical across ${KILLS} SIGKILLs and drops torn tails (${mode} appends)`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'gregor-crash-'));
-      const rng = new Prng(Number(process.env['GREGOR_SEED'] ?? 42));
-      const acked: Ack[] = [];
-      try {
-        for (let gen = 1; gen <= KILLS; gen++) {
-          acked.push(...(await runAndKill(dir, gen, 1 + rng.nextInt(60), mode)));
-          if (rng.chance(0.3)) {
-            // A torn write: half a batch header plus garbage at the end of the newest segment.
-            const pdir = join(dir, 'crash-0');
-            const last = readdirSync(pdir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
-            appendFileSync(join(pdir, last), Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 1, 0]), rng.bytes(rng.nextInt(300))]));
-          }
-          const manager = new LogManager({
-            fs: new NodeFileSystem(),
-            clock: new SystemClock(),
-            logDirs: [dir],
-            logger: SILENT_LOGGER,
-            defaultConfig: logConfig({ segmentBytes: 1024 * 1024 }),
-          });
-          manager.startup();
-          const log = manager.getLog({ topic: 'crash', partition: 0 })!;
-          const batches = readEverything(log);
-          const byOffset = new Map(batches.map((b) => [b.baseOffset, b]));
-          for (const a of acked) {
-            const b = byOffset.get(a.offset);
-            assert.ok(b !== undefined, `gen ${gen}: acknowledged batch ${a.gen}:${a.seq} at ${a.offset} is missing`);
-            const expected = batchFor(a.gen, a.seq);
-            expected.writeBigInt64BE(BigInt(a.offset), 0);
-            expected.writeInt32BE(a.gen, 12);
-            assert.ok(b.buf.equals(expected), `gen ${gen}: batch at ${a.offset} differs`);
-          }
-          // Nothing but whole, valid batches, contiguous to the log end.
-          let next = batches[0]?.baseOffset ?? 0;
-          for (const b of batches) {
-            assert.ok(b.verifyCrc(), `CRC of batch at ${b.baseOffset}`);
-            assert.equal(b.baseOffset, next);
-            next = b.lastOffset + 1;
-          }
-          assert.equal(next, log.logEndOffset);
-          log.closeHandles();
+  it(`keeps every acknowledged batch byte-identical across ${KILLS} SIGKILLs and drops torn tails`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gregor-crash-'));
+    const rng = new Prng(Number(process.env['GREGOR_SEED'] ?? 42));
+    const acked: Ack[] = [];
+    try {
+      for (let gen = 1; gen <= KILLS; gen++) {
+        acked.push(...(await runAndKill(dir, gen, 1 + rng.nextInt(60))));
+        if (rng.chance(0.3)) {
+          // A torn write: half a batch header plus garbage at the end of the newest segment.
+          const pdir = join(dir, 'crash-0');
+          const last = readdirSync(pdir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
+          appendFileSync(join(pdir, last), Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 1, 0]), rng.bytes(rng.nextInt(300))]));
         }
-        assert.ok(acked.length >= KILLS);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+        const manager = new LogManager({
+          fs: new NodeFileSystem(),
+          clock: new SystemClock(),
+          logDirs: [dir],
+          logger: SILENT_LOGGER,
+          defaultConfig: logConfig({ segmentBytes: 1024 * 1024 }),
+        });
+        manager.startup();
+        const log = manager.getLog({ topic: 'crash', partition: 0 })!;
+        const batches = readEverything(log);
+        const byOffset = new Map(batches.map((b) => [b.baseOffset, b]));
+        for (const a of acked) {
+          const b = byOffset.get(a.offset);
+          assert.ok(b !== undefined, `gen ${gen}: acknowledged batch ${a.gen}:${a.seq} at ${a.offset} is missing`);
+          const expected = batchFor(a.gen, a.seq);
+          expected.writeBigInt64BE(BigInt(a.offset), 0);
+          expected.writeInt32BE(a.gen, 12);
+          assert.ok(b.buf.equals(expected), `gen ${gen}: batch at ${a.offset} differs`);
+        }
+        // Nothing but whole, valid batches, contiguous to the log end.
+        let next = batches[0]?.baseOffset ?? 0;
+        for (const b of batches) {
+          assert.ok(b.verifyCrc(), `CRC of batch at ${b.baseOffset}`);
+          assert.equal(b.baseOffset, next);
+          next = b.lastOffset + 1;
+        }
+        assert.equal(next, log.logEndOffset);
+        log.closeHandles();
       }
-    });
-  }
+      assert.ok(acked.length >= KILLS);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
