@@ -8,6 +8,10 @@
  * - Fetch: one pre-built batch of `fetchRecordBytes` records (≈ partitionMaxBytes) served again
  *   and again at whatever offset is asked for, its baseOffset patched in place (outside the CRC).
  *   A small ring of copies per connection keeps a buffer the socket still holds from being patched.
+ * - a lone consumer group (kafka-consumer-perf-test subscribes, as Kafka's does): FindCoordinator
+ *   (us), JoinGroup (every joiner leads a group of itself, generation 1), SyncGroup (hands the
+ *   leader its own assignment back), Heartbeat/LeaveGroup/OffsetCommit (success, nothing kept),
+ *   OffsetFetch (no committed offsets);
  * Anything else closes the connection (and is counted), so a client needing more shows up loudly.
  *
  * Run alone: `node dist/bench/macro/null-broker.js [--port N] [--partitions N] [--fetch-record-bytes N]`
@@ -20,6 +24,20 @@ import {
   ApiVersionsResponse,
   FetchRequest,
   FetchResponse,
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
   FrameDecoder,
   ListOffsetsRequest,
   ListOffsetsResponse,
@@ -40,13 +58,33 @@ import {
 } from '../../src/protocol/index.js';
 import type { MessageDescriptor } from '../../src/protocol/index.js';
 
-const API = { produce: 0, fetch: 1, listOffsets: 2, metadata: 3, apiVersions: 18 } as const;
+const API = {
+  produce: 0,
+  fetch: 1,
+  listOffsets: 2,
+  metadata: 3,
+  offsetCommit: 8,
+  offsetFetch: 9,
+  findCoordinator: 10,
+  joinGroup: 11,
+  heartbeat: 12,
+  leaveGroup: 13,
+  syncGroup: 14,
+  apiVersions: 18,
+} as const;
 /** What we advertise: the ranges Gregor's handlers declare, so clients pick the same versions. */
 export const NULL_BROKER_API_VERSIONS = [
   { apiKey: API.produce, minVersion: 0, maxVersion: 11 },
   { apiKey: API.fetch, minVersion: 0, maxVersion: 12 },
   { apiKey: API.listOffsets, minVersion: 0, maxVersion: 7 },
   { apiKey: API.metadata, minVersion: 0, maxVersion: 12 },
+  { apiKey: API.offsetCommit, minVersion: 0, maxVersion: 8 },
+  { apiKey: API.offsetFetch, minVersion: 0, maxVersion: 7 },
+  { apiKey: API.findCoordinator, minVersion: 0, maxVersion: 4 },
+  { apiKey: API.joinGroup, minVersion: 0, maxVersion: 9 },
+  { apiKey: API.heartbeat, minVersion: 0, maxVersion: 4 },
+  { apiKey: API.leaveGroup, minVersion: 0, maxVersion: 5 },
+  { apiKey: API.syncGroup, minVersion: 0, maxVersion: 5 },
   { apiKey: API.apiVersions, minVersion: 0, maxVersion: 3 },
 ] as const;
 
@@ -94,6 +132,7 @@ export function startNullBroker(options: NullBrokerOptions = {}): Promise<NullBr
   const partitions = options.partitions ?? 1;
   const template = buildTemplate(options.fetchRecordBytes ?? 1024, options.fetchBatchBytes ?? 1024 * 1024 - 4096);
   const nextOffset = new Map<string, number>();
+  let memberSeq = 0;
   const stats = { requests: 0, produced: 0, fetched: 0, unknownApis: 0 };
   let port = 0;
 
@@ -230,6 +269,66 @@ export function startNullBroker(options: NullBrokerOptions = {}): Promise<NullBr
         reply(socket, cid, API.fetch, v, FetchResponse, body, () => {
           for (const c of held) c.busy = false;
         });
+        return true;
+      }
+      case API.findCoordinator: {
+        const req = decodeBody(FindCoordinatorRequest, frame, bodyOffset, v);
+        const keys = v >= 4 ? req.coordinatorKeys : [req.key];
+        const body = FindCoordinatorResponse.create({
+          nodeId: 1,
+          host,
+          port,
+          coordinators: keys.map((key) => ({ key, nodeId: 1, host, port, errorCode: 0, errorMessage: null })),
+        });
+        reply(socket, cid, API.findCoordinator, v, FindCoordinatorResponse, body);
+        return true;
+      }
+      case API.joinGroup: {
+        const req = decodeBody(JoinGroupRequest, frame, bodyOffset, v);
+        const memberId = req.memberId !== '' ? req.memberId : `null-member-${++memberSeq}`;
+        const protocol = req.protocols[0];
+        const body = JoinGroupResponse.create({
+          generationId: 1,
+          protocolType: req.protocolType,
+          protocolName: protocol?.name ?? null,
+          leader: memberId,
+          memberId,
+          members: [{ memberId, groupInstanceId: req.groupInstanceId, metadata: protocol?.metadata ?? Buffer.alloc(0) }],
+        });
+        reply(socket, cid, API.joinGroup, v, JoinGroupResponse, body);
+        return true;
+      }
+      case API.syncGroup: {
+        const req = decodeBody(SyncGroupRequest, frame, bodyOffset, v);
+        const own = req.assignments.find((a) => a.memberId === req.memberId);
+        const body = SyncGroupResponse.create({ protocolType: req.protocolType, protocolName: req.protocolName, assignment: own?.assignment ?? Buffer.alloc(0) });
+        reply(socket, cid, API.syncGroup, v, SyncGroupResponse, body);
+        return true;
+      }
+      case API.heartbeat: {
+        decodeBody(HeartbeatRequest, frame, bodyOffset, v);
+        reply(socket, cid, API.heartbeat, v, HeartbeatResponse, HeartbeatResponse.create({}));
+        return true;
+      }
+      case API.leaveGroup: {
+        const req = decodeBody(LeaveGroupRequest, frame, bodyOffset, v);
+        const members = req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: 0 }));
+        reply(socket, cid, API.leaveGroup, v, LeaveGroupResponse, LeaveGroupResponse.create({ members }));
+        return true;
+      }
+      case API.offsetCommit: {
+        const req = decodeBody(OffsetCommitRequest, frame, bodyOffset, v);
+        const topics = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) }));
+        reply(socket, cid, API.offsetCommit, v, OffsetCommitResponse, OffsetCommitResponse.create({ topics }));
+        return true;
+      }
+      case API.offsetFetch: {
+        const req = decodeBody(OffsetFetchRequest, frame, bodyOffset, v);
+        const topics = (req.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: null, errorCode: 0 })),
+        }));
+        reply(socket, cid, API.offsetFetch, v, OffsetFetchResponse, OffsetFetchResponse.create({ topics }));
         return true;
       }
       default:

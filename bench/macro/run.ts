@@ -28,10 +28,23 @@ interface Options {
   scenarios: string[];
   cpuProf: boolean;
   out: string | undefined;
+  /**
+   * --ab-env KEY=VALUE[,KEY=VALUE]: also run a second Gregor ("B") with these environment variables
+   * (e.g. NODE_OPTIONS=--max-semi-space-size=64), alternating with the first in the same run.
+   */
+  abEnv: Record<string, string> | undefined;
+  /**
+   * Keep each broker's log small (64 MiB segments, retention.bytes 256 MiB checked every second,
+   * deleted at once), so runs measure the broker rather than the page cache's writeback throttling
+   * as gigabytes of dirty pages pile up over a session.
+   */
+  boundedLogs: boolean;
+  /** Put the brokers' log dirs on tmpfs (/dev/shm): the write becomes a memory copy. */
+  tmpfsLogs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 5, quick: false, scenarios: [], cpuProf: false, out: undefined };
+  const o: Options = { runs: 5, quick: false, scenarios: [], cpuProf: false, out: undefined, abEnv: undefined, boundedLogs: false, tmpfsLogs: false };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -42,6 +55,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--scenario') o.scenarios.push(...argv[++i]!.split(','));
     else if (a === '--cpu-prof') o.cpuProf = true;
     else if (a === '--out') o.out = argv[++i];
+    else if (a === '--ab-env') {
+      o.abEnv = {};
+      for (const kv of argv[++i]!.split(',')) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new Error(`--ab-env wants KEY=VALUE, got ${kv}`);
+        o.abEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+    }
+    else if (a === '--bounded-logs') o.boundedLogs = true;
+    else if (a === '--tmpfs-logs') o.tmpfsLogs = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick && !runsGiven) o.runs = 1;
@@ -84,10 +107,36 @@ interface ScenarioResult {
   error?: string;
 }
 
-async function gregor(properties: Record<string, string> = {}): Promise<System & { logTail(): string }> {
-  if (!opts.cpuProf) return startGregor({ properties });
+type Gregor = Awaited<ReturnType<typeof startGregor>>;
+
+/** Broker properties every Gregor of this run gets (--bounded-logs, --tmpfs-logs). */
+function runProperties(): Record<string, string> {
+  const p: Record<string, string> = {};
+  if (opts.boundedLogs) {
+    Object.assign(p, {
+      'log.segment.bytes': String(64 * MB),
+      'log.retention.bytes': String(256 * MB),
+      'log.retention.check.interval.ms': '1000',
+      'log.segment.delete.delay.ms': '0',
+    });
+  }
+  if (opts.tmpfsLogs) {
+    mkdirSync('/dev/shm/gregor-bench', { recursive: true });
+    p['log.dirs'] = mkdtempSync('/dev/shm/gregor-bench/logs-');
+  }
+  return p;
+}
+
+async function gregor(properties: Record<string, string> = {}, env: Record<string, string> = {}): Promise<Gregor> {
+  const all = { ...runProperties(), ...properties };
+  if (!opts.cpuProf) return startGregor({ properties: all, env });
   mkdirSync(profDir, { recursive: true });
-  return startGregor({ properties, cpuProfDir: profDir });
+  return startGregor({ properties: all, cpuProfDir: profDir, env });
+}
+
+/** With --ab-env: the B broker, the same build under other environment variables. */
+async function gregorB(properties: Record<string, string> = {}): Promise<Gregor | undefined> {
+  return opts.abEnv !== undefined ? startGregor({ properties: { ...runProperties(), ...properties }, env: opts.abEnv }) : undefined;
 }
 
 function takeProfile(): ProfileEntry[] | undefined {
@@ -127,12 +176,14 @@ interface ThroughputSpec {
 async function produceScenario(spec: ThroughputSpec): Promise<ScenarioResult> {
   const topic = 'bench';
   const g = await gregor(spec.gregorProperties);
+  const gs = await gregorB(spec.gregorProperties);
   const n = await startNull(spec.partitions);
   const idle: { close(): void }[] = [];
   const rss: number[] = [];
   const res: ScenarioResult = { name: spec.name, description: spec.description, flags: [...spec.flags, '-c', String(spec.count)], target: spec.target, gregor: {} };
   try {
     await g.createTopic(topic, spec.partitions, spec.topicConfigs ?? {});
+    await gs?.createTopic(topic, spec.partitions, spec.topicConfigs ?? {});
     if (spec.idleConnections !== undefined) {
       idle.push(await openIdleConnections(g.bootstrap, spec.idleConnections, topic));
       idle.push(await openIdleConnections(n.bootstrap, spec.idleConnections, topic));
@@ -141,21 +192,29 @@ async function produceScenario(spec: ThroughputSpec): Promise<ScenarioResult> {
     const args = (c: number): string[] => ['-P', '-t', topic, ...spec.flags, '-c', String(c), '-u', '-i', '10'];
     await perf(n, args(warm), warm);
     await perf(g, args(warm), warm);
+    if (gs !== undefined) await perf(gs, args(warm), warm);
     const gr: number[] = [];
     const gm: number[] = [];
     const nr: number[] = [];
     const nm: number[] = [];
+    const sr: number[] = [];
     for (let r = 0; r < opts.runs; r++) {
       const a = await perf(n, args(spec.count), spec.count);
       nr.push(a.msgsPerSec);
       nm.push(a.mbPerSec);
       const tick = spec.sampleRss === true ? () => void rss.push(rssBytes(g.pid)) : undefined;
+      // With --ab-env the two Gregors take turns going first, so neither always follows the null broker.
+      let c: PerfResult | undefined;
+      if (gs !== undefined && r % 2 === 1) c = await perf(gs, args(spec.count), spec.count);
       const b = await perf(g, args(spec.count), spec.count, tick);
+      if (gs !== undefined && r % 2 === 0) c = await perf(gs, args(spec.count), spec.count);
       gr.push(b.msgsPerSec);
       gm.push(b.mbPerSec);
-      log(`  ${spec.name} run ${r + 1}: null ${a.msgsPerSec} msg/s (${a.mbPerSec} MB/s), gregor ${b.msgsPerSec} msg/s (${b.mbPerSec} MB/s)`);
+      if (c !== undefined) sr.push(c.msgsPerSec);
+      log(`  ${spec.name} run ${r + 1}: null ${a.msgsPerSec} msg/s (${a.mbPerSec} MB/s), gregor ${b.msgsPerSec} msg/s (${b.mbPerSec} MB/s)${c === undefined ? '' : `, gregor-B ${c.msgsPerSec} msg/s`}`);
     }
     res.gregor = { msgsPerSec: median(gr), mbPerSec: median(gm), runsMsgsPerSec: gr };
+    if (gs !== undefined) res.gregor.b = { env: opts.abEnv, msgsPerSec: median(sr), runsMsgsPerSec: sr, ratio: round(median(sr) / median(nr)) };
     res.ceiling = { msgsPerSec: median(nr), mbPerSec: median(nm), runsMsgsPerSec: nr };
     res.ratio = round(median(gr) / median(nr));
     if (spec.sampleRss === true || spec.idleConnections !== undefined) {
@@ -171,6 +230,7 @@ async function produceScenario(spec: ThroughputSpec): Promise<ScenarioResult> {
     for (const i of idle) i.close();
     await n.close();
     await g.close();
+    await gs?.close();
   }
   const prof = takeProfile();
   if (prof !== undefined) res.profile = prof;
@@ -275,35 +335,72 @@ async function latencyScenario(name: string, rate: number, seconds: number, targ
   const pflags = ['-P', '-t', topic, '-p', '0', '-s', '1024', '-a', '1', '-r', String(rate), '-l', '-X', 'linger.ms=0'];
   const cflags = ['-C', '-t', topic, '-p', '0', '-o', 'end', '-l'];
   const res: ScenarioResult = { name, description: `end-to-end latency, 1 KiB at ${rate} msg/s for ${seconds} s`, flags: [...pflags, '-c', String(count)], target, gregor: {} };
-  const g = await gregor();
+  // The broker-side probe (latency-probe-preload.ts) and --cpu-prof both answer SIGUSR2: not together.
+  const probeDir = opts.cpuProf ? undefined : dir;
+  const g = opts.cpuProf ? await gregor() : await startGregor({ properties: runProperties(), latencyProbeDir: dir });
+  const gs = opts.abEnv !== undefined ? await startGregor({ properties: runProperties(), latencyProbeDir: dir, env: opts.abEnv }) : undefined;
   const n = await startNull(1);
+  type Pct = ReturnType<typeof latencyPercentiles>;
+  const once = async (sys: typeof g, r: number, tag: string): Promise<{ e2e: Pct; ack: Pct; probe: Record<string, unknown> | undefined }> => {
+    const cfile = join(dir, `c${tag}${r}.txt`);
+    const pfile = join(dir, `p${tag}${r}.txt`);
+    const consumer = startPerf(BIN, [...cflags, '-A', cfile, '-b', sys.bootstrap, '-q'], { timeoutMs: (seconds + 30) * 1000 });
+    // the consumer starts at the end of the log: give it time to connect and fetch once
+    await new Promise((r2) => setTimeout(r2, 1500));
+    if (probeDir !== undefined) await sys.probe();
+    await perf(sys, [...pflags, '-c', String(count), '-A', pfile, '-q'], count);
+    const probe = probeDir !== undefined ? await sys.probe() : undefined;
+    await new Promise((r2) => setTimeout(r2, 1000));
+    consumer.stop();
+    const c = (await consumer.done).output;
+    const p = latencyPercentiles(cfile);
+    if (p.count < count * 0.9) throw new Error(`consumer saw ${p.count}/${count} records:\n${tail(c)}`);
+    return { e2e: p, ack: latencyPercentiles(pfile), probe };
+  };
   try {
     await g.createTopic(topic, 1);
+    await gs?.createTopic(topic, 1);
     // warm-up: a short burst at the same rate
     await perf(g, [...pflags, '-c', String(Math.max(1000, rate)), '-q'], Math.max(1000, rate));
-    const e2e: ReturnType<typeof latencyPercentiles>[] = [];
-    const ack: ReturnType<typeof latencyPercentiles>[] = [];
-    const nullAck: ReturnType<typeof latencyPercentiles>[] = [];
+    if (gs !== undefined) await perf(gs, [...pflags, '-c', String(Math.max(1000, rate)), '-q'], Math.max(1000, rate));
+    const e2e: Pct[] = [];
+    const ack: Pct[] = [];
+    const nullAck: Pct[] = [];
+    const probes: Array<Record<string, unknown>> = [];
+    const syncE2e: Pct[] = [];
+    const syncAck: Pct[] = [];
+    const syncProbes: Array<Record<string, unknown>> = [];
     for (let r = 0; r < opts.runs; r++) {
-      const cfile = join(dir, `c${r}.txt`);
-      const pfile = join(dir, `p${r}.txt`);
       const nfile = join(dir, `n${r}.txt`);
       await perf(n, [...pflags, '-c', String(count), '-A', nfile, '-q'], count);
       nullAck.push(latencyPercentiles(nfile));
-      const consumer = startPerf(BIN, [...cflags, '-A', cfile, '-b', g.bootstrap, '-q'], { timeoutMs: (seconds + 30) * 1000 });
-      // the consumer starts at the end of the log: give it time to connect and fetch once
-      await new Promise((r2) => setTimeout(r2, 1500));
-      await perf(g, [...pflags, '-c', String(count), '-A', pfile, '-q'], count);
-      await new Promise((r2) => setTimeout(r2, 1000));
-      consumer.stop();
-      const c = (await consumer.done).output;
-      const p = latencyPercentiles(cfile);
-      if (p.count < count * 0.9) throw new Error(`consumer saw ${p.count}/${count} records:\n${tail(c)}`);
-      e2e.push(p);
-      ack.push(latencyPercentiles(pfile));
-      log(`  ${name} run ${r + 1}: e2e p50 ${p.p50Ms} p99 ${p.p99Ms} p999 ${p.p999Ms} ms; ack p99 gregor ${ack.at(-1)!.p99Ms} null ${nullAck.at(-1)!.p99Ms} ms`);
+      const a = await once(g, r, 'g');
+      e2e.push(a.e2e);
+      ack.push(a.ack);
+      if (a.probe !== undefined) probes.push(a.probe);
+      const probeText = (pr: Record<string, unknown> | undefined): string =>
+        pr === undefined ? '' : `; broker: produce ${JSON.stringify(pr.produce)} loop ${JSON.stringify(pr.eventLoopDelay)} gc ${JSON.stringify(pr.gc)}`;
+      log(`  ${name} run ${r + 1}: e2e p50 ${a.e2e.p50Ms} p99 ${a.e2e.p99Ms} p999 ${a.e2e.p999Ms} ms; ack p99 gregor ${a.ack.p99Ms} null ${nullAck.at(-1)!.p99Ms} ms${probeText(a.probe)}`);
+      if (gs !== undefined) {
+        const b = await once(gs, r, 's');
+        syncE2e.push(b.e2e);
+        syncAck.push(b.ack);
+        if (b.probe !== undefined) syncProbes.push(b.probe);
+        log(`  ${name} run ${r + 1} (B): e2e p50 ${b.e2e.p50Ms} p99 ${b.e2e.p99Ms} p999 ${b.e2e.p999Ms} ms; ack p99 ${b.ack.p99Ms} ms${probeText(b.probe)}`);
+      }
     }
-    const med = (xs: ReturnType<typeof latencyPercentiles>[], k: 'p50Ms' | 'p99Ms' | 'p999Ms'): number => round(median(xs.map((x) => x[k])));
+    const med = (xs: Pct[], k: 'p50Ms' | 'p99Ms' | 'p999Ms'): number => round(median(xs.map((x) => x[k])));
+    const medProbe = (ps: Array<Record<string, unknown>>, part: string, k: string): number =>
+      round(median(ps.map((p) => Number((p[part] as Record<string, unknown> | undefined)?.[k]))));
+    const brokerSide = (ps: Array<Record<string, unknown>>): Record<string, number> => ({
+      produceP50Ms: medProbe(ps, 'produce', 'p50Ms'),
+      produceP99Ms: medProbe(ps, 'produce', 'p99Ms'),
+      produceP999Ms: medProbe(ps, 'produce', 'p999Ms'),
+      loopDelayP99Ms: medProbe(ps, 'eventLoopDelay', 'p99Ms'),
+      loopDelayMaxMs: medProbe(ps, 'eventLoopDelay', 'maxMs'),
+      gcMaxMs: medProbe(ps, 'gc', 'maxMs'),
+      gcTotalMs: medProbe(ps, 'gc', 'totalMs'),
+    });
     res.gregor = {
       e2eP50Ms: med(e2e, 'p50Ms'),
       e2eP99Ms: med(e2e, 'p99Ms'),
@@ -313,6 +410,10 @@ async function latencyScenario(name: string, rate: number, seconds: number, targ
       ackP999Ms: med(ack, 'p999Ms'),
       runs: e2e,
     };
+    if (probes.length > 0) res.gregor.brokerSide = { ...brokerSide(probes), runs: probes };
+    if (gs !== undefined) {
+      res.gregor.b = { env: opts.abEnv, e2eP50Ms: med(syncE2e, 'p50Ms'), e2eP99Ms: med(syncE2e, 'p99Ms'), ackP99Ms: med(syncAck, 'p99Ms'), ...(syncProbes.length > 0 ? { brokerSide: brokerSide(syncProbes) } : {}) };
+    }
     res.ceiling = { ackP50Ms: med(nullAck, 'p50Ms'), ackP99Ms: med(nullAck, 'p99Ms'), ackP999Ms: med(nullAck, 'p999Ms') };
     res.met = meets(res);
   } catch (e) {
@@ -320,10 +421,58 @@ async function latencyScenario(name: string, rate: number, seconds: number, targ
   } finally {
     await n.close();
     await g.close();
+    await gs?.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const prof = takeProfile();
   if (prof !== undefined) res.profile = prof;
+  return res;
+}
+
+/**
+ * "If one event loop is the limit, what do several brokers on one machine give": N separate Gregor
+ * processes, each leading its own 1-partition topic, loaded at once by N rdkafka_performance
+ * producers (1 KiB, acks=1); against N null brokers the same way. Aggregate = sum of the
+ * producers' rates (their runs overlap). N = 1 and 2 (the machine has 2 cores).
+ */
+async function multiBrokerScenario(name: string, count: number): Promise<ScenarioResult> {
+  const flags = ['-p', '0', '-s', '1024', '-a', '1'];
+  const res: ScenarioResult = { name, description: `N brokers x 1 producer each, 1 KiB acks=1, ${count} records per producer, N = 1, 2`, flags: [...flags, '-c', String(count)], target: {}, gregor: {} };
+  const args = (c: number): string[] => ['-P', '-t', 'bench', ...flags, '-c', String(c), '-u', '-i', '10'];
+  const byN: Record<string, unknown> = {};
+  const ceilingByN: Record<string, unknown> = {};
+  try {
+    for (const nBrokers of [1, 2]) {
+      const gs: Gregor[] = [];
+      const ns: System[] = [];
+      try {
+        for (let i = 0; i < nBrokers; i++) {
+          gs.push(await gregor());
+          ns.push(await startNull(1));
+        }
+        for (const g of gs) await g.createTopic('bench', 1);
+        const warm = Math.max(1000, Math.round(count / 5));
+        await Promise.all([...gs, ...ns].map((sys) => perf(sys, args(warm), warm)));
+        const gAgg: number[] = [];
+        const nAgg: number[] = [];
+        for (let r = 0; r < opts.runs; r++) {
+          const a = await Promise.all(ns.map((sys) => perf(sys, args(count), count)));
+          const b = await Promise.all(gs.map((sys) => perf(sys, args(count), count)));
+          nAgg.push(a.reduce((x, y) => x + y.msgsPerSec, 0));
+          gAgg.push(b.reduce((x, y) => x + y.msgsPerSec, 0));
+          log(`  ${name} N=${nBrokers} run ${r + 1}: null ${a.map((x) => x.msgsPerSec).join(' + ')} = ${nAgg.at(-1)} msg/s, gregor ${b.map((x) => x.msgsPerSec).join(' + ')} = ${gAgg.at(-1)} msg/s`);
+        }
+        byN[`n${nBrokers}`] = { aggregateMsgsPerSec: median(gAgg), runs: gAgg, ratio: round(median(gAgg) / median(nAgg)) };
+        ceilingByN[`n${nBrokers}`] = { aggregateMsgsPerSec: median(nAgg), runs: nAgg };
+      } finally {
+        for (const sys of [...gs, ...ns]) await sys.close();
+      }
+    }
+    res.gregor = byN;
+    res.ceiling = ceilingByN;
+  } catch (e) {
+    res.error = (e as Error).message;
+  }
   return res;
 }
 
@@ -453,6 +602,7 @@ const SCENARIOS: { name: string; run: () => Promise<ScenarioResult> }[] = [
   { name: 'perftest-produce-1k', run: () => jsPerfScenario('perftest-produce-1k', 'produce', 1024, scale(300_000)) },
   { name: 'perftest-consume-1k', run: () => jsPerfScenario('perftest-consume-1k', 'consume', 1024, scale(300_000)) },
   { name: 'idle-rss-100p', run: () => idleRssScenario(100, { rssMaxMB: 100 }) },
+  { name: 'multi-broker-produce-1k', run: () => multiBrokerScenario('multi-broker-produce-1k', scale(1_000_000)) },
 ];
 
 function librdkafkaVersion(): string {
@@ -509,7 +659,7 @@ async function main(): Promise<void> {
     results.push(r);
   }
   info.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
-  const doc = { machine: info, options: { runs: opts.runs, quick: opts.quick, scenarios: opts.scenarios, cpuProf: opts.cpuProf }, ceilings, scenarios: results };
+  const doc = { machine: info, options: { runs: opts.runs, quick: opts.quick, scenarios: opts.scenarios, cpuProf: opts.cpuProf, abEnv: opts.abEnv, boundedLogs: opts.boundedLogs, tmpfsLogs: opts.tmpfsLogs }, ceilings, scenarios: results };
   const tag = [opts.quick ? 'quick' : '', opts.cpuProf ? 'profile' : '', ...opts.scenarios].filter((x) => x !== '').join('-');
   const out = opts.out ?? join(repoRoot(), 'bench', 'results', tag === '' ? 'macro.json' : `macro-${tag}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
@@ -521,6 +671,7 @@ async function main(): Promise<void> {
     for (const p of r.profile) process.stdout.write(`  ${p.selfPct.toFixed(1).padStart(5)}%  ${p.selfMs.toFixed(0).padStart(6)} ms  ${p.name}  ${p.where}\n`);
   }
   process.stdout.write(`\nwrote ${out}\n`);
+  if (opts.tmpfsLogs) rmSync('/dev/shm/gregor-bench', { recursive: true, force: true });
   rmSync(profDir, { recursive: true, force: true });
 }
 
@@ -545,6 +696,12 @@ function markdown(c: { tcpLoopbackMBps: number; fsAppendMBps: number; fsAppendFd
       gs = `e2e p50/p99/p999 ${g.e2eP50Ms}/${g.e2eP99Ms}/${g.e2eP999Ms} ms; ack p99 ${g.ackP99Ms} ms`;
       cs = `ack p50/p99/p999 ${ce.ackP50Ms}/${ce.ackP99Ms}/${ce.ackP999Ms} ms`;
     } else if (g.rssMedianMB !== undefined) gs = `RSS ${g.rssMedianMB} MB`;
+    else if (g.n1 !== undefined) {
+      const agg = (x: unknown): string => String((x as { aggregateMsgsPerSec?: number } | undefined)?.aggregateMsgsPerSec);
+      gs = `N=1 ${agg(g.n1)} msg/s, N=2 ${agg(g.n2)} msg/s (aggregate)`;
+      cs = `N=1 ${agg(ce.n1)} msg/s, N=2 ${agg(ce.n2)} msg/s`;
+    }
+    if (g.b !== undefined) gs += `; B: ${JSON.stringify(g.b)}`;
     const t = r.target;
     const ts = [
       t.ratioMin !== undefined ? `>= ${t.ratioMin}` : '',

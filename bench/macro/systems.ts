@@ -29,21 +29,44 @@ export interface GregorOptions {
   properties?: Record<string, string>;
   /** Profile the broker (cpu-prof-preload.ts); `close()` writes `gregor-<pid>.cpuprofile` there first. */
   cpuProfDir?: string;
+  /** Load latency-probe-preload.ts; `probe()` then returns its broker-side figures. */
+  latencyProbeDir?: string;
+  /** Extra environment for the broker process (the --ab-env B broker). */
+  env?: Record<string, string>;
 }
 
-export async function startGregor(opts: GregorOptions = {}): Promise<System & { logTail(): string }> {
-  const env: Record<string, string> = {};
+export async function startGregor(opts: GregorOptions = {}): Promise<System & { logTail(): string; probe(): Promise<Record<string, unknown> | undefined> }> {
+  const env: Record<string, string> = { ...opts.env };
+  const imports: string[] = [];
   if (opts.cpuProfDir !== undefined) {
-    const preload = join(dirname(fileURLToPath(import.meta.url)), 'cpu-prof-preload.js');
-    env.NODE_OPTIONS = `--import=${pathToFileURL(preload).href}`;
+    imports.push(`--import=${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'cpu-prof-preload.js')).href}`);
     env.GREGOR_CPU_PROF_DIR = opts.cpuProfDir;
   }
+  if (opts.latencyProbeDir !== undefined) {
+    imports.push(`--import=${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'latency-probe-preload.js')).href}`);
+    env.GREGOR_LATENCY_PROBE_DIR = opts.latencyProbeDir;
+  }
+  if (imports.length > 0) env.NODE_OPTIONS = imports.join(' ');
   const b = await BrokerProcess.start({ properties: opts.properties ?? {}, env, readyTimeoutMs: 60_000 });
   return {
     kind: 'gregor',
     bootstrap: b.bootstrap,
     pid: b.pid!,
     logTail: () => b.logTail(30),
+    async probe() {
+      const probeDir = opts.latencyProbeDir;
+      if (probeDir === undefined || !b.running) return undefined;
+      const from = b.output.length;
+      process.kill(b.pid!, 'SIGUSR2');
+      const deadline = Date.now() + 10_000;
+      while (!b.output.slice(from).includes('latency probe written') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const file = join(probeDir, `probe-${b.pid!}.json`);
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    },
     async createTopic(name, partitions, configs = {}) {
       const kafka = new Kafka({ clientId: 'bench', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
@@ -60,6 +83,7 @@ export async function startGregor(opts: GregorOptions = {}): Promise<System & { 
     },
     async close() {
       if (opts.cpuProfDir !== undefined && b.running) {
+        // (A latency probe, if loaded, answers the same signal; harmless.)
         const from = b.output.length;
         process.kill(b.pid!, 'SIGUSR2');
         const deadline = Date.now() + 30_000;

@@ -275,6 +275,9 @@ export function consumerSettings(props: ReadonlyMap<string, string>, args: Consu
   n('max.partition.fetch.bytes', (v) => (c.maxPartitionFetchBytes = v));
   n('fetch.max.wait.ms', (v) => (c.fetchMaxWaitMs = v));
   n('max.poll.records', (v) => (c.maxPollRecords = v));
+  n('auto.commit.interval.ms', (v) => (c.autoCommitIntervalMs = v));
+  const autoCommit = props.get('enable.auto.commit');
+  if (autoCommit !== undefined) c.enableAutoCommit = autoCommit === 'true';
   used.add('isolation.level');
   const iso = props.get('isolation.level');
   if (iso === 'read_committed' || iso === 'read_uncommitted') c.isolationLevel = iso;

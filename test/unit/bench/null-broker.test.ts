@@ -59,7 +59,7 @@ test('null broker: ApiVersions, Metadata, Produce offsets and Fetch of the templ
   try {
     const av = await c.send(18, 3, ApiVersionsRequest, ApiVersionsRequest.create({ clientSoftwareName: 't', clientSoftwareVersion: '1' }), ApiVersionsResponse);
     assert.equal(av.errorCode, 0);
-    assert.deepEqual(av.apiKeys.map((k) => k.apiKey).sort((a, b) => a - b), [0, 1, 2, 3, 18]);
+    assert.deepEqual(av.apiKeys.map((k) => k.apiKey).sort((a, b) => a - b), [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18]);
 
     const md = await c.send(3, 12, MetadataRequest, MetadataRequest.create({ topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'x' }] }), MetadataResponse);
     assert.equal(md.brokers[0]!.port, broker.port);

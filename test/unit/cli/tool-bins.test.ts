@@ -18,6 +18,6 @@ test('package.json bins, src/cli/bin entries and bin/*.sh wrappers agree', () =>
   }
   for (const name of Object.keys(pkg.bin)) {
     assert.ok(existsSync(join(root, 'src', 'cli', 'bin', `${name}.ts`)), `bin ${name} has src/cli/bin/${name}.ts`);
-    if (name.startsWith('kafka-') && !name.includes('perf-test')) assert.ok(wrappers.includes(`${name}.sh`), `bin/${name}.sh exists`);
+    if (name.startsWith('kafka-')) assert.ok(wrappers.includes(`${name}.sh`), `bin/${name}.sh exists`);
   }
 });
