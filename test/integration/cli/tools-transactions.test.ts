@@ -16,7 +16,7 @@ import { Kafka } from '../../../src/kafka.js';
 import { InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, buildRecordBatch } from '../../../src/protocol/index.js';
 import { BrokerProcess, HOST } from '../../support/broker-process.js';
 import { WireClient } from '../transactions/coordinator-wire.js';
-import { isOneLine, runTool } from './tools-support.js';
+import { RunningTool, isOneLine, runTool, toolJs } from './tools-support.js';
 
 const MINUTE = 60_000;
 const OLD = Date.now() - 20 * MINUTE - 30_000;
@@ -194,4 +194,28 @@ test('usage and refusals', async () => {
   r = await tx('describe-producers', '--topic', 'payments', '--partition', '0', '--start-offset', '1');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /unrecognized arguments: '--start-offset'/);
+});
+
+test('kafka-console-consumer without --group: a generated console-consumer-N group, no commits; read_committed stops at the open transaction', async () => {
+  await broker.check(async () => {
+    const reader = new RunningTool(process.execPath, [toolJs('kafka-console-consumer'), '--bootstrap-server', bs, '--topic', 'payments', '--from-beginning', '--isolation-level', 'read_committed']);
+    let group: string | undefined;
+    try {
+      await reader.until((t) => t.stdout === 'x\ny\n', 'the two committed records');
+      const r = await runTool('kafka-consumer-groups', ['--bootstrap-server', bs, '--list']);
+      const groups = lines(r.stdout).filter((l) => l.startsWith('console-consumer-'));
+      assert.equal(groups.length, 1, r.stdout);
+      assert.match(groups[0]!, /^console-consumer-\d{1,5}$/);
+      group = groups[0];
+    } finally {
+      reader.child.kill('SIGINT');
+      const done = await reader.result(15_000);
+      assert.equal(done.code, 0);
+      assert.equal(done.stdout, 'x\ny\n'); // not the open transaction's record
+      assert.match(done.stderr, /Processed a total of 2 messages\n$/);
+    }
+    // Auto-commit was off: the group has no offsets for payments.
+    const offsets = await runTool('kafka-consumer-groups', ['--bootstrap-server', bs, '--describe', '--group', group!]);
+    assert.ok(!/payments/.test(offsets.stdout), offsets.stdout);
+  });
 });
