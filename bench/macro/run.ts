@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../scripts/repo-root.js';
 import { fsAppend, tcpLoopback } from './ceilings.js';
 import { summariseProfile, type ProfileEntry } from './profile.js';
+import { consumerPerfTest, producerPerfTest, type JsPerfResult } from './js-perf.js';
 import { latencyPercentiles, parsePerf, rdkafkaPerformancePath, runPerf, startPerf, tail, type PerfResult } from './rdkafka.js';
 import { openIdleConnections, rssBytes, startGregor, startNull, type System } from './systems.js';
 
@@ -218,6 +219,50 @@ async function consumeScenario(name: string, size: number, count: number, target
 }
 
 /**
+ * The second reference: our own kafka-producer-perf-test / kafka-consumer-perf-test (Gregor's JS
+ * client) against Gregor and the null broker, alternating. Mostly client-bound: it tells how much
+ * of the broker's speed a Node client can use, and keeps the tools themselves measured.
+ */
+async function jsPerfScenario(name: string, kind: 'produce' | 'consume', size: number, count: number): Promise<ScenarioResult> {
+  const topic = 'bench';
+  const props = ['acks=1', 'linger.ms=5', 'batch.size=262144'];
+  const flags = kind === 'produce' ? ['kafka-producer-perf-test', '--record-size', String(size), '--producer-props', ...props] : ['kafka-consumer-perf-test'];
+  const res: ScenarioResult = { name, description: `our ${flags[0]} (Gregor's client), ${size} B records, 1 partition`, flags: [...flags, String(count)], target: {}, gregor: {} };
+  const g = await gregor();
+  const n = await startNull(1, size);
+  try {
+    await g.createTopic(topic, 1);
+    const once = (sys: System): Promise<JsPerfResult> =>
+      kind === 'produce' ? producerPerfTest(sys.bootstrap, topic, count, size, props, TIMEOUT_MS) : consumerPerfTest(sys.bootstrap, topic, count, TIMEOUT_MS);
+    if (kind === 'consume') await perf(g, ['-P', '-t', topic, '-p', '0', '-s', String(size), '-a', '1', '-c', String(count), '-q'], count);
+    await once(n);
+    await once(g);
+    const gr: number[] = [];
+    const gm: number[] = [];
+    const nr: number[] = [];
+    const nm: number[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const a = await once(n);
+      const b = await once(g);
+      nr.push(a.msgsPerSec);
+      nm.push(a.mbPerSec);
+      gr.push(b.msgsPerSec);
+      gm.push(b.mbPerSec);
+      log(`  ${name} run ${r + 1}: null ${a.msgsPerSec} msg/s (${a.mbPerSec} MB/s), gregor ${b.msgsPerSec} msg/s (${b.mbPerSec} MB/s)`);
+    }
+    res.gregor = { msgsPerSec: Math.round(median(gr)), mbPerSec: round(median(gm), 2), runsMsgsPerSec: gr };
+    res.ceiling = { msgsPerSec: Math.round(median(nr)), mbPerSec: round(median(nm), 2), runsMsgsPerSec: nr };
+    res.ratio = round(median(gr) / median(nr));
+  } catch (e) {
+    res.error = (e as Error).message + `\n--- gregor log tail ---\n${g.logTail()}`;
+  } finally {
+    await n.close();
+    await g.close();
+  }
+  return res;
+}
+
+/**
  * End-to-end latency: a consumer (-l, from the end) and a rate-limited producer (-l, linger.ms=0)
  * with the send wall-clock time in each payload; the consumer's per-message latencies give the
  * percentiles. The producer's delivery (ack) latencies are kept too, and measured against the null
@@ -277,6 +322,8 @@ async function latencyScenario(name: string, rate: number, seconds: number, targ
     await g.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  const prof = takeProfile();
+  if (prof !== undefined) res.profile = prof;
   return res;
 }
 
@@ -403,6 +450,8 @@ const SCENARIOS: { name: string; run: () => Promise<ScenarioResult> }[] = [
         idleConnections: 200,
       }),
   },
+  { name: 'perftest-produce-1k', run: () => jsPerfScenario('perftest-produce-1k', 'produce', 1024, scale(300_000)) },
+  { name: 'perftest-consume-1k', run: () => jsPerfScenario('perftest-consume-1k', 'consume', 1024, scale(300_000)) },
   { name: 'idle-rss-100p', run: () => idleRssScenario(100, { rssMaxMB: 100 }) },
 ];
 

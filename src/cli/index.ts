@@ -16,3 +16,6 @@ export {
 export { runStorageTool, type StorageToolIo } from './storage-tool.js';
 export { gregorMain, kafkaServerStartMain, kafkaStorageMain, runMain } from './main.js';
 export { packageRoot, packageVersion, shippedServerProperties } from './package-files.js';
+export * from './perf-args.js';
+export { producerPerfMain, type PerfIo } from './perf-producer.js';
+export { consumerPerfMain } from './perf-consumer.js';

@@ -5,6 +5,12 @@ import { packageVersion, shippedServerProperties } from './package-files.js';
 import { runServerStart, type ServerStartDeps, type StartBroker } from './server-start.js';
 import { runStorageTool } from './storage-tool.js';
 import { CliError } from './properties-file.js';
+import { readFileSync } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import { clientEnv } from '../client/index.js';
+import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../platform/index.js';
+import type { ToolIo } from './tools/context.js';
+import { runTool, type Tool } from './tools/tool.js';
 
 /**
  * The process side of the tools: real stdout/stderr, signals, timers and the broker. Everything
@@ -85,6 +91,45 @@ export async function gregorMain(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The real IO of a client tool: process streams, stdin lines, SIGINT/SIGTERM, sockets and clocks. */
+export function processToolIo(): ToolIo {
+  let reader: Interface | undefined;
+  // A closed pipe (`... | head`) ends the tool quietly, as Kafka's tools stop on a stdout error.
+  process.stdout.on('error', () => process.exit(0));
+  return {
+    stdout,
+    stderr,
+    stdinLines: () => {
+      reader = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+      return reader;
+    },
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    onInterrupt: (handler) => {
+      const listener = (): void => {
+        reader?.close();
+        handler();
+      };
+      process.on('SIGINT', listener);
+      process.on('SIGTERM', listener);
+      return () => {
+        process.off('SIGINT', listener);
+        process.off('SIGTERM', listener);
+      };
+    },
+    readText: (path) => readFileSync(path, 'utf8'),
+    clientEnv: clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler({ keepAlive: true }), random: systemRandom }),
+    version: packageVersion(),
+    env: process.env,
+  };
+}
+
+/** A client tool's process main: `runMain(toolMain(kafkaTopics))`. */
+export function toolMain<A>(tool: Tool<A>): (argv: readonly string[]) => Promise<number> {
+  return (argv) => runTool(tool, argv, processToolIo());
+}
 
 /** Runs a tool's main and ends the process with its exit code (a started broker leaves handles behind). */
 export function runMain(main: (argv: readonly string[]) => number | Promise<number>): void {

@@ -16,6 +16,9 @@ import type {
   OffsetFetchResponseTopics,
   SyncGroupRequest,
   SyncGroupResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+  TxnOffsetCommitResponseTopic,
 } from '../protocol/index.js';
 import { joinError, syncError } from './classic-group.js';
 import { partitionFor } from './config.js';
@@ -200,14 +203,48 @@ export class GroupCoordinator {
   }
 
   /**
-   * Committed offsets of a group (topics null: all of them). `requireStable` has nothing to wait for
-   * until transactional offset commits exist.
+   * TxnOffsetCommit: the offsets are written as a transactional batch of the request's producer
+   * into the group's partition and stay pending until `onTransactionCompleted`. Answered once the
+   * batch is committed (or failed); one error for all partitions when the request fails as a whole.
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): { errorCode: number; topics: OffsetFetchResponseTopics[] } {
+  txnOffsetCommit(req: TxnOffsetCommitRequest, apiVersion: number): TxnOffsetCommitResponse | Promise<TxnOffsetCommitResponse> {
+    void apiVersion; // validation is the same for every version (v0-v2 simply carry no member fields)
+    const response = (topics: TxnOffsetCommitResponseTopic[]): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics });
+    const all = (errorCode: number) =>
+      response(req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })));
+    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+    const r = this.route(req.groupId);
+    if (r.shard === undefined) return all(r.errorCode);
+    const outcome = r.shard.txnOffsetCommit(req);
+    return Array.isArray(outcome) ? response(outcome) : outcome.then(response);
+  }
+
+  /**
+   * A transaction marker of `producerId` was committed in __consumer_offsets-`partition` (the
+   * broker calls this from the marker writer's listener): the producer's pending offsets there
+   * become committed offsets, or are dropped on abort. A partition still loading ignores it — its
+   * loader reads the marker from the log.
+   */
+  onTransactionCompleted(partition: number, producerId: number, producerEpoch: number, committed: boolean): void {
+    const s = this.shards.get(partition);
+    if (s === undefined || s.status !== 'active') return;
+    this.logger.debug(`Transaction of producer ${producerId} (epoch ${producerEpoch}) ${committed ? 'committed' : 'aborted'} in __consumer_offsets-${partition}`, { partition });
+    s.shard.replayEndTransactionMarker(producerId, committed);
+  }
+
+  /**
+   * Committed offsets of a group (topics null: all of them). With `requireStable` (OffsetFetch
+   * v7+), partitions with pending transactional offsets answer UNSTABLE_OFFSET_COMMIT.
+   */
+  fetchOffsets(
+    groupId: string,
+    topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null,
+    requireStable = false,
+  ): { errorCode: number; topics: OffsetFetchResponseTopics[] } {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const r = this.route(groupId);
     if (r.shard === undefined) return { errorCode: r.errorCode, topics: [] };
-    return { errorCode: ErrorCode.NONE, topics: r.shard.fetchOffsets(groupId, topics) };
+    return { errorCode: ErrorCode.NONE, topics: r.shard.fetchOffsets(groupId, topics, requireStable) };
   }
 
   describeGroups(groupIds: readonly string[]): DescribeGroupsResponseDescribedGroup[] {

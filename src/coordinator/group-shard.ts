@@ -17,11 +17,14 @@ import type {
   OffsetFetchResponseTopics,
   SyncGroupRequest,
   SyncGroupResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponseTopic,
 } from '../protocol/index.js';
 import { ClassicGroup, ClassicGroupMember, UNKNOWN_MEMBER_ID, joinError, syncError } from './classic-group.js';
 import type { ClassicGroupState, JoinCallback, Protocol } from './classic-group.js';
 import type { GroupCoordinatorConfig } from './config.js';
 import { decodeRecord, groupMetadataRecord, offsetCommitRecord } from './group-records.js';
+import { PendingTxnOffsets } from './group-txn-offsets.js';
 import type { CoordinatorRecord } from './group-records.js';
 import type { KeyedTimer } from './keyed-timer.js';
 
@@ -34,6 +37,23 @@ export interface OffsetAndMetadata {
   readonly commitTimestampMs: number;
   /** Only commits of OffsetCommit v2-v4 with a retention time carry one. */
   readonly expireTimestampMs: number | undefined;
+  /**
+   * Where its record sits in the partition's log order (Kafka's recordOffset): the log offset for
+   * records replayed at load, then a counter continuing past them for records this shard appends
+   * (appends are synchronous, so the counter follows the log). Decides which of a transactional
+   * and a regular commit of the same partition wins, and lets late completions keep log order.
+   */
+  readonly recordOrder: number;
+}
+
+/** A transactional append: the batch carries the producer's id and epoch (TxnOffsetCommit). */
+export interface TransactionalWrite {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+export interface WriteOptions {
+  readonly transactional?: TransactionalWrite;
 }
 
 /**
@@ -41,7 +61,7 @@ export interface OffsetAndMetadata {
  * code) when known at once, else a promise of it (resolved once the high watermark covers the
  * records). The append itself must happen synchronously, so writes keep their order.
  */
-export type PartitionWriter = (records: readonly CoordinatorRecord[]) => number | Promise<number>;
+export type PartitionWriter = (records: readonly CoordinatorRecord[], options?: WriteOptions) => number | Promise<number>;
 
 /** What the shard knows of the request beyond its body. */
 export interface RequestInfo {
@@ -106,6 +126,10 @@ export class GroupCoordinatorShard {
   readonly groups = new Map<string, ClassicGroup>();
   /** group → topic → partition → offset. */
   readonly offsets = new Map<string, Map<string, Map<number, OffsetAndMetadata>>>();
+  /** Transactional offset commits waiting for their producer's marker. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
+  /** The record order the next appended record gets (see OffsetAndMetadata.recordOrder). */
+  private nextRecordOrder = 0;
   private readonly p: GroupShardParams;
   private readonly logger: Logger;
   private unloaded = false;
@@ -130,16 +154,29 @@ export class GroupCoordinatorShard {
 
   /** Appends and calls `done(errorCode)` when the outcome is known (at once when it already is). */
   private write(records: readonly CoordinatorRecord[], done: (errorCode: number) => void): void {
+    const outcome = this.append(records);
+    if (typeof outcome === 'number') done(outcome);
+    else void outcome.then(done);
+  }
+
+  /** Appends (synchronously) and returns the outcome; never throws or rejects. */
+  private append(records: readonly CoordinatorRecord[], options?: WriteOptions): number | Promise<number> {
     this.writes++;
     let outcome: number | Promise<number>;
     try {
-      outcome = this.p.writer(records);
+      outcome = options === undefined ? this.p.writer(records) : this.p.writer(records, options);
     } catch (err) {
       this.logger.error('coordinator append failed', { partition: this.partition, error: String(err) });
-      outcome = ErrorCode.UNKNOWN_SERVER_ERROR;
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
-    if (typeof outcome === 'number') done(outcome);
-    else outcome.then(done, () => done(ErrorCode.UNKNOWN_SERVER_ERROR));
+    return typeof outcome === 'number' ? outcome : outcome.catch(() => ErrorCode.UNKNOWN_SERVER_ERROR);
+  }
+
+  /** Record orders for `n` records about to be appended (consecutive, in log order). */
+  private takeRecordOrders(n: number): number {
+    const first = this.nextRecordOrder;
+    this.nextRecordOrder += n;
+    return first;
   }
 
   private writePromise(records: readonly CoordinatorRecord[]): Promise<number> {
@@ -707,6 +744,7 @@ export class GroupCoordinatorShard {
     const expireTimestampMs = req.retentionTimeMs === -1 ? undefined : nowMs + req.retentionTimeMs;
     const records: CoordinatorRecord[] = [];
     const applied: Array<{ topic: string; partition: number; offset: OffsetAndMetadata }> = [];
+    const order = this.nextRecordOrder;
     const response: OffsetCommitResponseTopic[] = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
@@ -719,6 +757,7 @@ export class GroupCoordinatorShard {
           metadata: p.committedMetadata ?? '',
           commitTimestampMs: p.commitTimestamp === -1 ? nowMs : p.commitTimestamp,
           expireTimestampMs,
+          recordOrder: order + records.length,
         };
         records.push(offsetCommitRecord({ group: req.groupId, topic: t.name, partition: p.partitionIndex }, offsetValue(offset)));
         applied.push({ topic: t.name, partition: p.partitionIndex, offset });
@@ -735,23 +774,107 @@ export class GroupCoordinatorShard {
       for (const a of applied) this.putOffset(req.groupId, a.topic, a.partition, a.offset);
       return response;
     };
-    let outcome: number | Promise<number>;
-    try {
-      outcome = this.p.writer(records);
-    } catch (err) {
-      this.logger.error('coordinator append failed', { partition: this.partition, error: String(err) });
-      outcome = ErrorCode.UNKNOWN_SERVER_ERROR;
-    }
-    if (typeof outcome === 'number') return finish(outcome);
-    return outcome.then(finish, () => finish(ErrorCode.UNKNOWN_SERVER_ERROR));
+    this.takeRecordOrders(records.length);
+    const outcome = this.append(records);
+    return typeof outcome === 'number' ? finish(outcome) : outcome.then(finish);
   }
 
+  // ---- TxnOffsetCommit ---------------------------------------------------------------------------
+
+  /**
+   * Kafka's commitTransactionalOffset: validates as an offset commit of a transaction (no
+   * rebalance check, no member needed for v0-v2), then appends the offsets as a transactional
+   * batch of the request's producer. They are pending — invisible to OffsetFetch, which answers
+   * UNSTABLE_OFFSET_COMMIT for them when asked for stable offsets — until the producer's marker
+   * commits them (`replayEndTransactionMarker`) or aborts them. They are held from the append on
+   * (log order), and reverted if the append fails. One error answers every partition, as in
+   * Kafka, except per-partition OFFSET_METADATA_TOO_LARGE.
+   */
+  txnOffsetCommit(req: TxnOffsetCommitRequest): TxnOffsetCommitResponseTopic[] | Promise<TxnOffsetCommitResponseTopic[]> {
+    const all = (errorCode: number): TxnOffsetCommitResponseTopic[] =>
+      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+    let group = this.groups.get(req.groupId);
+    if (group === undefined) {
+      if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      group = this.getOrCreateGroup(req.groupId);
+    }
+    const invalid = validateTxnOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationId);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    const nowMs = this.now();
+    const records: CoordinatorRecord[] = [];
+    const pending: Array<{ topic: string; partition: number; offset: OffsetAndMetadata; previous?: OffsetAndMetadata }> = [];
+    const order = this.nextRecordOrder;
+    const response: TxnOffsetCommitResponseTopic[] = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        if (p.committedMetadata !== null && p.committedMetadata.length > this.config.offsetMetadataMaxBytes) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const offset: OffsetAndMetadata = {
+          committedOffset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata ?? '',
+          commitTimestampMs: nowMs,
+          expireTimestampMs: undefined,
+          recordOrder: order + records.length,
+        };
+        records.push(offsetCommitRecord({ group: req.groupId, topic: t.name, partition: p.partitionIndex }, offsetValue(offset)));
+        pending.push({ topic: t.name, partition: p.partitionIndex, offset });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (records.length === 0) return response;
+    this.takeRecordOrders(records.length);
+    const { producerId, producerEpoch } = req;
+    for (const a of pending) {
+      const previous = this.pendingTxnOffsets.get(producerId, req.groupId, a.topic, a.partition);
+      if (previous !== undefined) a.previous = previous;
+      this.pendingTxnOffsets.add(producerId, req.groupId, a.topic, a.partition, a.offset);
+    }
+    const finish = (errorCode: number): TxnOffsetCommitResponseTopic[] => {
+      if (errorCode === ErrorCode.NONE) return response;
+      // As Kafka reverts its timeline: a failed (e.g. fenced) write leaves the earlier pending offset in place.
+      for (const a of pending) this.pendingTxnOffsets.revert(producerId, req.groupId, a.topic, a.partition, a.offset, a.previous);
+      return all(appendErrorToResponseError(errorCode));
+    };
+    const outcome = this.append(records, { transactional: { producerId, producerEpoch } });
+    return typeof outcome === 'number' ? finish(outcome) : outcome.then(finish);
+  }
+
+  /**
+   * Kafka's replayEndTransactionMarker: the producer's transaction ended in this partition. On
+   * commit its pending offsets become the committed ones, unless a regular commit of the same
+   * partition came later in the log (the most recent record wins, so compaction of
+   * __consumer_offsets cannot resurrect an older offset); on abort they vanish.
+   */
+  replayEndTransactionMarker(producerId: number, committed: boolean): void {
+    const ended = this.pendingTxnOffsets.complete(producerId);
+    if (ended === undefined || !committed) return;
+    for (const e of ended) {
+      if (!this.groups.has(e.groupId)) this.getOrCreateGroup(e.groupId);
+      this.putOffset(e.groupId, e.topic, e.partition, e.offset);
+    }
+  }
+
+  /** Stores a committed offset unless a record later in the log already decided the partition. */
   private putOffset(groupId: string, topic: string, partition: number, offset: OffsetAndMetadata): void {
     let byTopic = this.offsets.get(groupId);
     if (byTopic === undefined) this.offsets.set(groupId, (byTopic = new Map()));
     let byPartition = byTopic.get(topic);
     if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+    const existing = byPartition.get(partition);
+    if (existing !== undefined && existing.recordOrder > offset.recordOrder) return;
     byPartition.set(partition, offset);
+  }
+
+  /**
+   * An offset commit tombstone of order `order` took effect: the committed offset and the pending
+   * transactional ones of the partition written before it go (Kafka's replay of a tombstone).
+   */
+  private applyTombstone(groupId: string, topic: string, partition: number, order: number): void {
+    const existing = this.offsets.get(groupId)?.get(topic)?.get(partition);
+    if (existing !== undefined && existing.recordOrder < order) this.deleteOffset(groupId, topic, partition);
+    this.pendingTxnOffsets.removePartition(groupId, topic, partition, order);
   }
 
   private deleteOffset(groupId: string, topic: string, partition: number): void {
@@ -765,23 +888,31 @@ export class GroupCoordinatorShard {
 
   // ---- OffsetFetch -------------------------------------------------------------------------------
 
-  /** Committed offsets of the given topics (all of the group's when null); unknown ones are -1. */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): OffsetFetchResponseTopics[] {
+  /**
+   * Committed offsets of the given topics (all of the group's committed ones when null); unknown
+   * ones are -1. With `requireStable` a partition with a pending transactional offset answers
+   * UNSTABLE_OFFSET_COMMIT (the client retries); without, the committed offset is returned.
+   */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): OffsetFetchResponseTopics[] {
     const byTopic = this.offsets.get(groupId);
-    const entry = (partitionIndex: number, o: OffsetAndMetadata | undefined): OffsetFetchResponsePartitions =>
-      o === undefined
+    const entry = (topic: string, partitionIndex: number, o: OffsetAndMetadata | undefined): OffsetFetchResponsePartitions => {
+      if (requireStable && this.pendingTxnOffsets.has(groupId, topic, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
+      return o === undefined
         ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
         : { partitionIndex, committedOffset: o.committedOffset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
+    };
     if (topics === null) {
       const out: OffsetFetchResponseTopics[] = [];
       for (const [name, parts] of byTopic ?? []) {
-        out.push({ name, partitions: [...parts].map(([index, o]) => entry(index, o)) });
+        out.push({ name, partitions: [...parts].map(([index, o]) => entry(name, index, o)) });
       }
       return out;
     }
     return topics.map((t) => ({
       name: t.name,
-      partitions: t.partitionIndexes.map((index) => entry(index, byTopic?.get(t.name)?.get(index))),
+      partitions: t.partitionIndexes.map((index) => entry(t.name, index, byTopic?.get(t.name)?.get(index))),
     }));
   }
 
@@ -828,22 +959,29 @@ export class GroupCoordinatorShard {
     const group = this.groups.get(groupId);
     if (group === undefined || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
-    const records = this.tombstonesOf(groupId);
+    const { records, partitions } = this.tombstonesOf(groupId);
+    const order = this.takeRecordOrders(records.length);
     return this.writePromise(records).then((errorCode) => {
       if (errorCode !== ErrorCode.NONE) return appendErrorToResponseError(errorCode);
-      this.offsets.delete(groupId);
+      partitions.forEach(([topic, partition], i) => this.applyTombstone(groupId, topic, partition, order + i));
       this.removeGroup(groupId);
       return ErrorCode.NONE;
     });
   }
 
-  private tombstonesOf(groupId: string): CoordinatorRecord[] {
-    const records: CoordinatorRecord[] = [];
-    for (const [topic, parts] of this.offsets.get(groupId) ?? []) {
-      for (const partition of parts.keys()) records.push(offsetCommitRecord({ group: groupId, topic, partition }, null));
+  /**
+   * Kafka's deleteAllOffsets plus the group tombstone: a tombstone per committed offset, and per
+   * partition that only has pending transactional offsets (so they cannot materialize later).
+   */
+  private tombstonesOf(groupId: string): { records: CoordinatorRecord[]; partitions: Array<[string, number]> } {
+    const partitions: Array<[string, number]> = [];
+    for (const [topic, parts] of this.offsets.get(groupId) ?? []) for (const partition of parts.keys()) partitions.push([topic, partition]);
+    for (const { topic, partition } of this.pendingTxnOffsets.partitionsOf(groupId)) {
+      if (this.offsets.get(groupId)?.get(topic)?.has(partition) !== true) partitions.push([topic, partition]);
     }
+    const records = partitions.map(([topic, partition]) => offsetCommitRecord({ group: groupId, topic, partition }, null));
     records.push(groupMetadataRecord(groupId, null));
-    return records;
+    return { records, partitions };
   }
 
   /** Kafka's deleteOffsets for classic groups. */
@@ -859,7 +997,8 @@ export class GroupCoordinatorShard {
         name: t.name,
         partitions: t.partitions.map((p) => {
           if (subscribed) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-          if (this.offsets.get(groupId)?.get(t.name)?.has(p.partitionIndex) === true) {
+          // A tombstone goes out for a committed offset and for pending transactional ones alike.
+          if (this.offsets.get(groupId)?.get(t.name)?.has(p.partitionIndex) === true || this.pendingTxnOffsets.has(groupId, t.name, p.partitionIndex)) {
             records.push(offsetCommitRecord({ group: groupId, topic: t.name, partition: p.partitionIndex }, null));
             deleted.push([t.name, p.partitionIndex]);
           }
@@ -868,9 +1007,10 @@ export class GroupCoordinatorShard {
       };
     });
     if (records.length === 0) return { errorCode: ErrorCode.NONE, topics: out };
+    const order = this.takeRecordOrders(records.length);
     return this.writePromise(records).then((errorCode) => {
       if (errorCode !== ErrorCode.NONE) return { errorCode: appendErrorToResponseError(errorCode), topics: [] };
-      for (const [topic, partition] of deleted) this.deleteOffset(groupId, topic, partition);
+      deleted.forEach(([topic, partition], i) => this.applyTombstone(groupId, topic, partition, order + i));
       return { errorCode: ErrorCode.NONE, topics: out };
     });
   }
@@ -886,39 +1026,46 @@ export class GroupCoordinatorShard {
   cleanupExpired(): number {
     const nowMs = this.now();
     const records: CoordinatorRecord[] = [];
-    const expired: Array<[string, string, number]> = [];
+    /** group, topic, partition, index of the tombstone in `records`. */
+    const expired: Array<[string, string, number, number]> = [];
     const deadGroups: string[] = [];
     for (const [groupId, group] of this.groups) {
       const base = expirationBase(group);
       let remaining = 0;
       for (const [topic, parts] of this.offsets.get(groupId) ?? []) {
         for (const [partition, o] of parts) {
+          // An offset with a pending transactional one in the same partition waits for its marker.
           const expires =
             base !== undefined &&
             !(group.is('Stable') && group.isSubscribedToTopic(topic)) &&
-            (o.expireTimestampMs !== undefined ? nowMs >= o.expireTimestampMs : nowMs - base(o) >= this.config.offsetsRetentionMs);
+            (o.expireTimestampMs !== undefined ? nowMs >= o.expireTimestampMs : nowMs - base(o) >= this.config.offsetsRetentionMs) &&
+            !this.pendingTxnOffsets.has(groupId, topic, partition);
           if (expires) {
+            expired.push([groupId, topic, partition, records.length]);
             records.push(offsetCommitRecord({ group: groupId, topic, partition }, null));
-            expired.push([groupId, topic, partition]);
           } else {
             remaining++;
           }
         }
       }
-      if (remaining === 0 && group.is('Empty')) {
+      // A group stays while a transaction holds offsets for it.
+      if (remaining === 0 && group.is('Empty') && !this.pendingTxnOffsets.hasOpenTransactions(groupId)) {
         records.push(groupMetadataRecord(groupId, null));
         deadGroups.push(groupId);
       }
     }
     if (records.length === 0) return 0;
+    const order = this.takeRecordOrders(records.length);
     this.write(records, (errorCode) => {
       if (errorCode !== ErrorCode.NONE) {
         this.logger.warn('Failed to write expired offsets', { partition: this.partition, errorCode });
         return;
       }
-      for (const [g, t, p] of expired) this.deleteOffset(g, t, p);
+      for (const [g, t, p, i] of expired) this.applyTombstone(g, t, p, order + i);
       // A group may have come back to life while the write was in flight.
-      for (const g of deadGroups) if (this.groups.get(g)?.is('Empty') === true && !this.offsets.has(g)) this.removeGroup(g);
+      for (const g of deadGroups) {
+        if (this.groups.get(g)?.is('Empty') === true && !this.offsets.has(g) && !this.pendingTxnOffsets.hasOpenTransactions(g)) this.removeGroup(g);
+      }
     });
     if (expired.length > 0) this.logger.info(`Removed ${expired.length} expired offsets`, { partition: this.partition });
     return expired.length;
@@ -948,24 +1095,33 @@ export class GroupCoordinatorShard {
     return groupMetadataRecord(group.groupId, value);
   }
 
-  /** Applies one record read from the log (loading). Unknown key versions (other protocols) are skipped. */
-  replay(key: Buffer, value: Buffer | null): void {
+  /**
+   * Applies one record read from the log (loading), at `recordOffset` (default: right after the
+   * previous one), from the batch of `producerId` (-1: not transactional). An offset commit of a
+   * transactional batch is pending until its marker (`replayEndTransactionMarker`); a tombstone
+   * also drops the partition's pending offsets. Unknown key versions (other protocols) are skipped.
+   */
+  replay(key: Buffer, value: Buffer | null, recordOffset = this.nextRecordOrder, producerId = -1): void {
+    this.nextRecordOrder = Math.max(this.nextRecordOrder, recordOffset + 1);
     const r = decodeRecord(key, value);
     switch (r.type) {
       case 'offset': {
         const { group, topic, partition } = r.key;
         if (r.value === null) {
-          this.deleteOffset(group, topic, partition);
+          this.applyTombstone(group, topic, partition, recordOffset);
           return;
         }
         this.getOrCreateGroup(group);
-        this.putOffset(group, topic, partition, {
+        const offset: OffsetAndMetadata = {
           committedOffset: r.value.offset,
           leaderEpoch: r.value.leaderEpoch,
           metadata: r.value.metadata,
           commitTimestampMs: r.value.commitTimestamp,
           expireTimestampMs: r.value.expireTimestamp >= 0 ? r.value.expireTimestamp : undefined,
-        });
+          recordOrder: recordOffset,
+        };
+        if (producerId >= 0) this.pendingTxnOffsets.add(producerId, group, topic, partition, offset);
+        else this.putOffset(group, topic, partition, offset);
         return;
       }
       case 'group': {
@@ -1005,6 +1161,7 @@ export class GroupCoordinatorShard {
     }
     this.groups.clear();
     this.offsets.clear();
+    this.pendingTxnOffsets.clear();
   }
 }
 
@@ -1024,6 +1181,21 @@ function offsetValue(o: OffsetAndMetadata) {
     commitTimestamp: o.commitTimestampMs,
     expireTimestamp: o.expireTimestampMs ?? -1,
   };
+}
+
+/**
+ * ClassicGroup.validateOffsetCommit for a transaction: no member is needed without a generation
+ * (TxnOffsetCommit v0-v2 carry none), and a group completing a rebalance accepts the commit.
+ */
+function validateTxnOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number): number {
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
+  if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+    const invalid = group.validateMember(memberId, groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  }
+  return ErrorCode.NONE;
 }
 
 /** ClassicGroup.validateOffsetCommit (non-transactional). */

@@ -1,7 +1,9 @@
 export { GroupCoordinator, GROUP_TYPE_CLASSIC } from './group-coordinator.js';
 export type { GroupCoordinatorParams } from './group-coordinator.js';
 export { GroupCoordinatorShard, appendErrorToResponseError } from './group-shard.js';
-export type { OffsetAndMetadata, PartitionWriter, RequestInfo } from './group-shard.js';
+export type { OffsetAndMetadata, PartitionWriter, RequestInfo, TransactionalWrite, WriteOptions } from './group-shard.js';
+export { PendingTxnOffsets } from './group-txn-offsets.js';
+export type { GroupTopicPartitionOffset } from './group-txn-offsets.js';
 export { ClassicGroup, ClassicGroupMember, UNKNOWN_MEMBER_ID, CONSUMER_PROTOCOL_TYPE } from './classic-group.js';
 export type { ClassicGroupState } from './classic-group.js';
 export { KeyedTimer } from './keyed-timer.js';

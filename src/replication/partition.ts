@@ -63,10 +63,9 @@ export class Partition {
     return this.log.highWatermark;
   }
 
-  /** The first offset of the oldest open transaction bounds read_committed reads (set by the transaction layer). */
+  /** Kafka's last stable offset: min(first unstable offset, high watermark); bounds read_committed reads. */
   get lastStableOffset(): number {
-    const fuo = this.log.firstUnstableOffset;
-    return fuo === undefined ? this.log.highWatermark : Math.min(fuo, this.log.highWatermark);
+    return this.log.lastStableOffset;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Cancel, Clock, Logger, Scheduler } from '../common/index.js';
 import { TopicConfig } from '../config/index.js';
 import type { BrokerConfig } from '../config/index.js';
 import { CONFIG_RESOURCE_TOPIC, configResourceKey } from '../metadata/index.js';
+import { ControlRecordType, buildControlBatch } from '../protocol/index.js';
 import type { MetadataImage, PartitionRegistration, TopicImage } from '../metadata/index.js';
 import {
   EARLIEST_LOCAL_TIMESTAMP,
@@ -87,11 +88,38 @@ export interface ProducePartitionResult {
   logStartOffset: number;
 }
 
+/** One COMMIT/ABORT marker for one partition, written by a transaction coordinator (WriteTxnMarkers). */
+export interface TxnMarkerEntry {
+  readonly topic: string;
+  readonly partition: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly coordinatorEpoch: number;
+  readonly committed: boolean;
+}
+
+export interface TxnMarkerOutcome {
+  /** One error code per entry, in order; final once `done` (if any) has resolved. */
+  readonly results: ReadonlyArray<{ readonly errorCode: number }>;
+  /** Set while some marker waits for the high watermark (or durability). Never rejects. */
+  readonly done: Promise<void> | null;
+}
+
 export interface ProduceOutcome {
   /** One per entry, in order; final once `done` (if any) has resolved. */
   readonly results: readonly ProducePartitionResult[];
   /** Set when the answer waits for durability (flush.messages) or replication (acks=-1). Never rejects. */
   readonly done: Promise<void> | null;
+}
+
+/** One producer of a partition, as DescribeProducers reports it. */
+export interface ActiveProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestamp: number;
+  readonly coordinatorEpoch: number;
+  readonly currentTxnStartOffset: number;
 }
 
 // ---- fetch -----------------------------------------------------------------------------------------
@@ -504,7 +532,74 @@ export class ReplicaManager {
         r.errorMessage = err.code === 'KAFKA_STORAGE_ERROR' ? null : err.message;
       }
     }
-    return { results, done: this.produceCompletion(req, waits) };
+    return { results, done: this.produceCompletion(req.acks, req.timeoutMs, waits) };
+  }
+
+  /**
+   * Kafka's appendRecords with origin COORDINATOR and acks=-1, for WriteTxnMarkers: each entry
+   * becomes one control batch appended as the leader, synchronously (call before any await). A
+   * partition not hosted or offline → UNKNOWN_TOPIC_OR_PARTITION (Kafka's onlinePartition check), not
+   * leading → NOT_LEADER_OR_FOLLOWER; producer state refuses a marker of an older producer epoch
+   * (INVALID_PRODUCER_EPOCH) or coordinator epoch (TRANSACTION_COORDINATOR_FENCED). An entry is
+   * answered once the high watermark covers its marker, or at the timeout (REQUEST_TIMED_OUT).
+   */
+  appendTxnMarkers(entries: readonly TxnMarkerEntry[], timeoutMs: number): TxnMarkerOutcome {
+    const now = this.clock.nowMs();
+    const results: ProducePartitionResult[] = [];
+    const waits: ProduceWait[] = [];
+    for (const e of entries) {
+      const r: ProducePartitionResult = {
+        topic: e.topic,
+        partition: e.partition,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        recordErrors: [],
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+      };
+      results.push(r);
+      const p = this.partitions.get(partitionKey(e.topic, e.partition));
+      if (p === undefined || p.log.isOffline) {
+        r.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        continue;
+      }
+      if (!p.isLeader) {
+        r.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        continue;
+      }
+      if (p.isr.length < p.config.minInsyncReplicas) {
+        r.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
+        continue;
+      }
+      const batch = buildControlBatch({
+        type: e.committed ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+        producerId: e.producerId,
+        producerEpoch: e.producerEpoch,
+        coordinatorEpoch: e.coordinatorEpoch,
+        timestamp: now,
+      });
+      if (p.producerState !== undefined) {
+        const check = p.producerState.checkMarkerAppend(batch);
+        if (check.kind === 'error') {
+          r.errorCode = ErrorCode[check.error];
+          r.errorMessage = check.message;
+          continue;
+        }
+      }
+      try {
+        const info = p.appendAsLeader(batch, { crcVerified: true });
+        r.baseOffset = info.firstOffset;
+        r.logStartOffset = info.logStartOffset;
+        if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
+        waits.push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+        r.errorCode = ErrorCode[err.code];
+        r.errorMessage = err.message;
+      }
+    }
+    return { results, done: this.produceCompletion(-1, timeoutMs, waits) };
   }
 
   private produceWait(p: Partition, r: ProducePartitionResult, requiredOffset: number, durable: Promise<void> | null): ProduceWait {
@@ -528,10 +623,10 @@ export class ReplicaManager {
    * Kafka flushes inside the append, so durability (flush.messages) is part of the append for acks 1
    * and -1 and is not bounded by the request timeout; replication (acks=-1) is, measured from now.
    */
-  private produceCompletion(req: ProduceRequestInfo, waits: ProduceWait[]): Promise<void> | null {
-    if (req.acks === 0 || waits.length === 0) return null;
-    const deadline = this.clock.monotonicMs() + Math.max(0, req.timeoutMs);
-    const replicate = (): Promise<void> | null => (req.acks === -1 ? this.awaitReplication(waits, deadline) : null);
+  private produceCompletion(acks: number, timeoutMs: number, waits: ProduceWait[]): Promise<void> | null {
+    if (acks === 0 || waits.length === 0) return null;
+    const deadline = this.clock.monotonicMs() + Math.max(0, timeoutMs);
+    const replicate = (): Promise<void> | null => (acks === -1 ? this.awaitReplication(waits, deadline) : null);
     const pending = waits.filter((w) => w.durable === 'pending');
     if (pending.length === 0) return replicate();
     return new Promise<void>((resolve) => {
@@ -649,7 +744,7 @@ export class ReplicaManager {
     });
     try {
       if (params.apiVersion >= 12 && spec.lastFetchedEpoch >= 0) {
-        const end = endOffsetForEpoch(log, spec.lastFetchedEpoch);
+        const end = log.endOffsetForEpoch(spec.lastFetchedEpoch);
         if (end.leaderEpoch < 0 || end.endOffset < 0) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
         if (end.leaderEpoch < spec.lastFetchedEpoch || end.endOffset < spec.fetchOffset) {
           return ok(undefined, { epoch: end.leaderEpoch, endOffset: end.endOffset }, null);
@@ -657,15 +752,30 @@ export class ReplicaManager {
       }
       const upper = this.upperBound(p, params);
       const data = log.read(spec.fetchOffset, maxBytes, upper, minOneMessage);
+      // Kafka: read_committed answers carry a list (empty when nothing was read), others none.
       let aborted: LogRead['abortedTransactions'] = null;
-      if (params.isolationLevel === READ_COMMITTED && params.replicaId < 0 && data.slice !== undefined) {
-        aborted = log.collectAbortedTransactions(spec.fetchOffset, upper).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+      if (params.isolationLevel === READ_COMMITTED && params.replicaId < 0) {
+        aborted = [];
+        if (data.slice !== undefined) {
+          const bound = log.fetchUpperBoundOffset(spec.fetchOffset, data.slice);
+          for (const t of log.collectAbortedTransactions(spec.fetchOffset, bound)) aborted.push({ producerId: t.producerId, firstOffset: t.firstOffset });
+        }
       }
       return ok(data.slice, null, aborted);
     } catch (err) {
       if (!isStorageError(err)) throw err;
       return fail(ErrorCode[err.code]);
     }
+  }
+
+  // ---- DescribeProducers -------------------------------------------------------------------------
+
+  /** Kafka's activeProducerState: the producers of a partition this broker leads. */
+  describeProducers(topic: string, partition: number): { errorCode: number; producers: ActiveProducer[] } {
+    const found = this.lookup(topic, partition);
+    if (found.partition === undefined) return { errorCode: found.errorCode, producers: [] };
+    const producers = found.partition.producerState?.describeProducers() ?? [];
+    return { errorCode: ErrorCode.NONE, producers };
   }
 
   // ---- ListOffsets -------------------------------------------------------------------------------
@@ -702,7 +812,7 @@ export class ReplicaManager {
     const epochError = p.checkLeaderEpoch(currentLeaderEpoch);
     if (epochError !== ErrorCode.NONE) return { errorCode: epochError, leaderEpoch: -1, endOffset: -1 };
     if (p.log.isOffline) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, leaderEpoch: -1, endOffset: -1 };
-    return { errorCode: ErrorCode.NONE, ...endOffsetForEpoch(p.log, leaderEpoch) };
+    return { errorCode: ErrorCode.NONE, ...p.log.endOffsetForEpoch(leaderEpoch) };
   }
 
   // ---- DeleteRecords ---------------------------------------------------------------------------
@@ -886,22 +996,6 @@ async function materialize(reads: readonly LogRead[]): Promise<FetchPartitionRes
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Kafka's LeaderEpochFileCache.endOffsetFor over the log's epoch entries: the requested epoch's end
- * (the next epoch's start, or the log end for the latest), the largest epoch at or below it, or
- * (-1, -1) when unknown (newer than every epoch, or no epochs).
- */
-export function endOffsetForEpoch(log: Log, requested: number): { leaderEpoch: number; endOffset: number } {
-  const entries = log.leaderEpochCache.all();
-  const latest = entries.at(-1);
-  if (requested < 0 || latest === undefined) return { leaderEpoch: -1, endOffset: -1 };
-  if (latest.epoch === requested) return { leaderEpoch: requested, endOffset: log.logEndOffset };
-  const higher = entries.find((e) => e.epoch > requested);
-  if (higher === undefined) return { leaderEpoch: -1, endOffset: -1 };
-  let floor: { epoch: number } | undefined;
-  for (const e of entries) if (e.epoch <= requested) floor = e;
-  return { leaderEpoch: floor === undefined ? requested : floor.epoch, endOffset: higher.startOffset };
-}
 
 /**
  * ListOffsets v0 (Kafka's legacyFetchOffsetsBefore): segment base offsets (and the log end) at or

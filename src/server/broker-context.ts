@@ -1,9 +1,11 @@
 import type { Clock, Logger } from '../common/index.js';
 import type { BrokerConfig } from '../config/index.js';
+import type { GroupCoordinator } from '../coordinator/index.js';
 import type { ControllerApi, MetadataImage } from '../metadata/index.js';
 import type { LeaderAndEpoch, QuorumInfo } from '../raft/index.js';
 import type { ReplicaManager } from '../replication/index.js';
 import type { LogManager } from '../storage/index.js';
+import type { TxnMarkerWriter } from './txn-markers.js';
 
 /**
  * What the broker's API handlers see: the composition root (broker.ts) builds one and passes it to
@@ -30,4 +32,8 @@ export interface BrokerContext {
   readonly logManager: LogManager;
   /** Hosted partitions: produce, fetch, offsets, log dirs (src/replication). */
   readonly replicaManager: ReplicaManager;
+  /** Writes COMMIT/ABORT markers (WriteTxnMarkers; the transaction coordinator in-process). */
+  readonly txnMarkerWriter?: TxnMarkerWriter;
+  /** The group coordinator, when the broker runs one (transaction markers complete its pending offsets). */
+  readonly groupCoordinator?: GroupCoordinator;
 }

@@ -19,7 +19,9 @@ import type { LogConfig } from '../storage/index.js';
 import type { FileSystem } from '../common/index.js';
 import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
+import { TxnMarkerWriter } from './txn-markers.js';
 import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
+import { GROUP_METADATA_TOPIC } from './handlers/admin-support.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
@@ -186,6 +188,13 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       await raft.close();
     });
 
+    // ---- transaction markers (WriteTxnMarkers; the transaction coordinator writes through it) ----
+    const txnMarkerWriter = new TxnMarkerWriter({ replicaManager: rm, logger, timeoutMs: () => config.get('request.timeout.ms') });
+    // A committed marker on __consumer_offsets completes the producer's pending transactional offsets.
+    txnMarkerWriter.onMarkerCommitted = (topic, partition, producerId, producerEpoch, committed) => {
+      if (topic === GROUP_METADATA_TOPIC) groups.coordinator.onTransactionCompleted(partition, producerId, producerEpoch, committed);
+    };
+
     // ---- network -------------------------------------------------------------------------------
     const context: BrokerContext = {
       nodeId,
@@ -198,6 +207,8 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       quorum: { quorumInfo: () => raft.quorumInfo(), leaderAndEpoch: () => raft.leaderAndEpoch() },
       logManager,
       replicaManager: rm,
+      txnMarkerWriter,
+      groupCoordinator: groups.coordinator,
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),

@@ -2,9 +2,10 @@ import { NOOP_LOGGER } from '../common/index.js';
 import type { Cancel, Clock, Logger, Scheduler } from '../common/index.js';
 import type { BrokerConfig } from '../config/index.js';
 import { GroupCoordinator, groupCoordinatorConfig } from '../coordinator/index.js';
-import type { CoordinatorRecord, GroupCoordinatorShard, PartitionWriter } from '../coordinator/index.js';
+import type { CoordinatorRecord, GroupCoordinatorShard, PartitionWriter, TransactionalWrite, WriteOptions } from '../coordinator/index.js';
 import type { MetadataImage } from '../metadata/index.js';
-import { buildRecordBatch, isCompressionType, iterateBatches } from '../protocol/index.js';
+import { ControlRecordType, buildRecordBatch, endTxnMarkerOf, isCompressionType, iterateBatches } from '../protocol/index.js';
+import type { RecordBatch } from '../protocol/index.js';
 import type { ReplicaManager } from '../replication/index.js';
 import { Log, isStorageError } from '../storage/index.js';
 import { GROUP_METADATA_TOPIC } from './handlers/admin-support.js';
@@ -59,11 +60,13 @@ export class GroupCoordinatorWiring {
   private writer(partition: number): PartitionWriter {
     const config = this.coordinator.config;
     const compression = isCompressionType(config.compressionCodec) ? config.compressionCodec : 0;
-    return (records: readonly CoordinatorRecord[]) => {
+    return (records: readonly CoordinatorRecord[], options?: WriteOptions) => {
+      const txn = options?.transactional;
       const batch = buildRecordBatch({
         records: records.map((r) => ({ key: r.key, value: r.value })),
         timestamp: this.p.clock.nowMs(),
         compression,
+        ...(txn === undefined ? {} : this.transactionalBatchFields(partition, txn)),
       });
       const outcome = this.p.replicaManager.appendRecords({
         acks: -1,
@@ -74,6 +77,24 @@ export class GroupCoordinatorWiring {
       const result = outcome.results[0]!;
       if (outcome.done === null) return result.errorCode;
       return outcome.done.then(() => result.errorCode);
+    };
+  }
+
+  /**
+   * The producer fields of a transactional offset commit batch. Kafka appends it with origin
+   * COORDINATOR (no sequence checks); we go through the client append path, so the batch carries
+   * the sequence that follows the producer's last batch in this partition (0 for a new epoch): the
+   * producer-state checks then pass for the current epoch and fence an older one
+   * (INVALID_PRODUCER_EPOCH), as Kafka's epoch check does.
+   */
+  private transactionalBatchFields(partition: number, txn: TransactionalWrite) {
+    const entry = this.p.replicaManager.getPartition(GROUP_METADATA_TOPIC, partition)?.producerState?.lastEntry(txn.producerId);
+    const continues = entry !== undefined && entry.producerEpoch === txn.producerEpoch && !entry.isEmpty;
+    return {
+      producerId: txn.producerId,
+      producerEpoch: txn.producerEpoch,
+      baseSequence: continues ? (entry.lastSeq + 1) % 2 ** 31 : 0,
+      isTransactional: true,
     };
   }
 
@@ -115,16 +136,7 @@ export class GroupCoordinatorWiring {
           const buf = Log.readSliceSync(data.slice);
           for (const batch of iterateBatches(buf)) {
             offset = batch.nextOffset;
-            // Transactional offset commits arrive with the transaction coordinator (their markers decide them).
-            if (batch.isControl || batch.isTransactional) continue;
-            for (const record of batch.records()) {
-              if (record.key === null) continue;
-              try {
-                shard.replay(record.key, record.value);
-              } catch (err) {
-                this.logger.warn(`Skipping an unreadable record of ${GROUP_METADATA_TOPIC}-${partition}`, { offset: record.offset, error: String(err) });
-              }
-            }
+            this.replayBatch(partition, shard, batch);
           }
         } else {
           offset = highWatermark;
@@ -140,6 +152,31 @@ export class GroupCoordinatorWiring {
       return;
     }
     this.coordinator.completeLoad(partition);
+  }
+
+  /**
+   * Replays one batch: offset commits and group records at their offsets (pending per producer
+   * when the batch is transactional), transaction markers deciding the producer's pending offsets.
+   */
+  private replayBatch(partition: number, shard: GroupCoordinatorShard, batch: RecordBatch): void {
+    if (batch.isControl) {
+      try {
+        const marker = endTxnMarkerOf(batch);
+        if (marker !== null) shard.replayEndTransactionMarker(batch.producerId, marker.type === ControlRecordType.COMMIT);
+      } catch (err) {
+        this.logger.warn(`Skipping an unreadable control batch of ${GROUP_METADATA_TOPIC}-${partition}`, { offset: batch.baseOffset, error: String(err) });
+      }
+      return;
+    }
+    const producerId = batch.isTransactional ? batch.producerId : -1;
+    for (const record of batch.records()) {
+      if (record.key === null) continue;
+      try {
+        shard.replay(record.key, record.value, record.offset, producerId);
+      } catch (err) {
+        this.logger.warn(`Skipping an unreadable record of ${GROUP_METADATA_TOPIC}-${partition}`, { offset: record.offset, error: String(err) });
+      }
+    }
   }
 
   // ---- timers ------------------------------------------------------------------------------------

@@ -313,6 +313,12 @@ export class LogSegment {
     return undefined;
   }
 
+  /** Kafka's fetchUpperBoundOffset: the offset of the first index entry at or past `position`, if any. */
+  fetchUpperBoundOffset(position: number): number | undefined {
+    this.ensureIndexes();
+    return this.offsetIndex.ceilingByPosition(position);
+  }
+
   /** The end of the last whole batch that ends at or before `limit`, scanning from `from` (a batch start). */
   lastBatchBoundary(from: number, limit: number): number {
     this.ensureIndexes();

@@ -95,6 +95,15 @@ export interface ProducerStateHooks {
   onLogStartOffset?(logStartOffset: number): void;
   /** Snapshot bytes of the state as of `offset` (called on roll and on clean shutdown). */
   takeSnapshot?(offset: number): Buffer | undefined;
+  /** The high watermark moved (completed transactions it covers stop holding the LSO back). */
+  onHighWatermark?(highWatermark: number): void;
+  /** The first offset of the oldest transaction not yet decided and replicated (Kafka's firstUnstableOffset). */
+  firstUnstableOffset?(): number | undefined;
+  /**
+   * True when the observer rebuilds `.txnindex` entries while loading: recovery then resets the txn
+   * indexes of the segments it revalidates (`txnIndexRebuildFrom`), as Kafka's segment recovery does.
+   */
+  readonly rebuildsTxnIndex?: boolean;
 }
 
 export interface LogParams {
@@ -162,10 +171,10 @@ export class Log {
   private flushing = false;
   topicId: string | undefined;
   /**
-   * Set by the transaction layer: the first offset of the oldest open transaction. The cleaner never
-   * compacts at or past it (an open transaction's outcome decides which records survive).
+   * After an unclean shutdown: the base offset of the first segment recovery revalidated (their txn
+   * indexes were reset); the producer-state load rebuilds them and calls `txnIndexRebuilt()`.
    */
-  firstUnstableOffset: number | undefined;
+  private txnIndexRebuildFromValue: number | undefined;
 
   private constructor(p: LogParams) {
     this.topicPartition = p.topicPartition;
@@ -205,6 +214,27 @@ export class Log {
   get recoveryPoint(): number {
     return this.recoveryPointValue;
   }
+  /**
+   * Kafka's firstUnstableOffset: the first offset of the oldest transaction that is open or whose
+   * marker the high watermark does not cover yet (never below the log start), from the producer
+   * state. The last stable offset is min(it, highWatermark); the cleaner never compacts at or past it.
+   */
+  get firstUnstableOffset(): number | undefined {
+    const fuo = this.hooks.firstUnstableOffset?.();
+    return fuo === undefined ? undefined : Math.max(fuo, this.logStartOffsetValue);
+  }
+  /** Kafka's lastStableOffset: min(firstUnstableOffset, highWatermark). */
+  get lastStableOffset(): number {
+    const fuo = this.firstUnstableOffset;
+    return fuo === undefined ? this.highWatermarkValue : Math.min(fuo, this.highWatermarkValue);
+  }
+  get txnIndexRebuildFrom(): number | undefined {
+    return this.txnIndexRebuildFromValue;
+  }
+  /** The producer-state load rebuilt the txn indexes recovery reset. */
+  txnIndexRebuilt(): void {
+    this.txnIndexRebuildFromValue = undefined;
+  }
   get isOffline(): boolean {
     return this.offlineError !== undefined;
   }
@@ -237,6 +267,7 @@ export class Log {
   /** Moves the high watermark (replication decides it), clamped to [logStartOffset, logEndOffset]. */
   updateHighWatermark(offset: number): number {
     this.highWatermarkValue = Math.min(this.logEndOffsetValue, Math.max(this.logStartOffsetValue, offset));
+    this.hooks.onHighWatermark?.(this.highWatermarkValue);
     return this.highWatermarkValue;
   }
 
@@ -306,7 +337,9 @@ export class Log {
     this.highWatermarkValue = Math.min(this.logEndOffsetValue, Math.max(this.logStartOffsetValue, p.highWatermark ?? 0));
     this.leaderEpochCache.truncateFromEnd(this.logEndOffsetValue);
     this.leaderEpochCache.truncateFromStart(this.logStartOffsetValue);
-    this.deleteSnapshotsAfter(this.logEndOffsetValue);
+    // Producer state must be replayed from at or before the first revalidated segment, so the
+    // markers in it re-enter the txn index (Kafka deletes the snapshots past it too).
+    this.deleteSnapshotsAfter(Math.min(this.logEndOffsetValue, this.txnIndexRebuildFromValue ?? Infinity));
     const metaPath = join(this.dir, PARTITION_METADATA);
     const storedId = readPartitionMetadata(this.fs, metaPath);
     if (storedId === undefined && this.topicId !== undefined) writePartitionMetadata(this.fs, metaPath, this.topicId);
@@ -355,6 +388,10 @@ export class Log {
     for (let i = Math.max(0, start); i < this.segmentList.length; i++) {
       const seg = this.segmentList[i]!;
       const result = seg.recover();
+      if (this.hooks.rebuildsTxnIndex === true) {
+        seg.txnIndex.rewrite([]);
+        this.txnIndexRebuildFromValue ??= seg.baseOffset;
+      }
       if (result.truncatedBytes > 0) {
         this.logger.warn(`log ${this.name}: truncated ${result.truncatedBytes} invalid bytes at the end of segment ${seg.baseOffset}`, {
           reason: result.problem,
@@ -900,21 +937,43 @@ export class Log {
 
   // ---- transactions and producer snapshots -----------------------------------------------------
 
-  /** Records an aborted transaction in the active segment's .txnindex (its abort marker is being appended there). */
+  /** Records an aborted transaction in the .txnindex of the segment holding its abort marker (`lastOffset`). */
   appendAbortedTxn(txn: AbortedTxn): void {
-    this.io('txn index', () => this.activeSegment.txnIndex.append(txn));
+    this.io('txn index', () => {
+      const seg = this.segmentList[Math.max(0, this.segmentIndexFor(txn.lastOffset))]!;
+      seg.txnIndex.append(txn);
+    });
   }
 
-  /** Aborted transactions overlapping [startOffset, upperBound), for read_committed fetches. */
+  /**
+   * Aborted transactions overlapping [startOffset, upperBound), for read_committed fetches and the
+   * cleaner: segments from the one holding `startOffset` on, stopping (as Kafka) after an entry
+   * whose last stable offset reaches `upperBound` — no later marker can abort anything below it.
+   */
   collectAbortedTransactions(startOffset: number, upperBound: number): AbortedTxn[] {
     return this.io('txn index', () => {
       const out: AbortedTxn[] = [];
       const from = Math.max(0, this.segmentIndexFor(startOffset));
       for (let i = from; i < this.segmentList.length; i++) {
         const seg = this.segmentList[i]!;
-        out.push(...seg.txnIndex.collect(startOffset, upperBound));
+        if (seg.txnIndex.search(startOffset, upperBound, out)) break;
       }
       return out;
+    });
+  }
+
+  /**
+   * Kafka's fetch upper bound for the aborted-transactions list of a read: the offset of the first
+   * offset-index entry at or past the slice's end, else the next segment's base (or the log end).
+   */
+  fetchUpperBoundOffset(startOffset: number, slice: FileSlice): number {
+    return this.io('read', () => {
+      let i = Math.max(0, this.segmentIndexFor(startOffset));
+      while (i < this.segmentList.length - 1 && this.segmentList[i]!.file !== slice.file) i++;
+      const seg = this.segmentList[i]!;
+      const bound = seg.fetchUpperBoundOffset(slice.position + slice.size);
+      if (bound !== undefined) return bound;
+      return this.segmentList[i + 1]?.baseOffset ?? this.logEndOffsetValue;
     });
   }
 

@@ -130,7 +130,11 @@ export type ProducerAppendCheck =
   | { readonly kind: 'duplicate'; readonly firstOffset: number; readonly lastOffset: number; readonly timestamp: number }
   | { readonly kind: 'error'; readonly error: ProducerStateErrorCode; readonly message: string };
 
-export type ProducerStateErrorCode = 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'INVALID_PRODUCER_EPOCH' | 'INVALID_TXN_STATE';
+export type ProducerStateErrorCode =
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'INVALID_PRODUCER_EPOCH'
+  | 'INVALID_TXN_STATE'
+  | 'TRANSACTION_COORDINATOR_FENCED';
 
 const APPEND: ProducerAppendCheck = Object.freeze({ kind: 'append' });
 
@@ -167,6 +171,8 @@ export interface ProducerStateManagerParams {
  */
 export class ProducerStateManager implements ProducerStateHooks {
   readonly topicPartition: TopicPartition;
+  /** Loading replays markers into the txn indexes recovery reset (see Log.txnIndexRebuildFrom). */
+  readonly rebuildsTxnIndex = true;
   private readonly clock: Clock;
   private readonly logger: StorageLogger;
   private readonly expirationMs: () => number;
@@ -176,8 +182,22 @@ export class ProducerStateManager implements ProducerStateHooks {
   private mapEndOffset = 0;
   /** The offset of the newest snapshot written or loaded (a snapshot is written only past it). */
   private lastSnapOffset = 0;
-  /** Transaction layer seam: called for every COMMIT/ABORT marker applied. */
+  /** Called for every COMMIT/ABORT marker applied (after the txn index was updated). */
   onCompletedTxn: ((txn: CompletedTxn) => void) | undefined;
+  /** Open transactions: producer id → first offset (Kafka's ongoingTxns). */
+  private readonly ongoingTxns = new Map<number, number>();
+  /**
+   * Completed transactions whose marker the high watermark does not cover yet (Kafka's
+   * unreplicatedTxns), in marker order: they still hold the first unstable offset back.
+   */
+  private unreplicatedTxns: CompletedTxn[] = [];
+  /**
+   * While replaying at load: aborted transactions whose marker is at or past this offset are written
+   * into the txn index (recovery reset the txn indexes of the segments it revalidated).
+   */
+  private txnIndexRebuildFrom: number | undefined;
+  /** Set while `rebuild` replays the log. */
+  private replayingLog: Log | undefined;
 
   constructor(p: ProducerStateManagerParams) {
     this.topicPartition = p.topicPartition;
@@ -206,13 +226,63 @@ export class ProducerStateManager implements ProducerStateHooks {
     return this.producerMap.get(producerId);
   }
 
-  /** The first offset of the oldest open transaction, if any (seam for the last stable offset). */
+  /** The first offset of the oldest open transaction, if any. */
   firstUndecidedOffset(): number | undefined {
     let min: number | undefined;
-    for (const e of this.producerMap.values()) {
-      if (e.currentTxnFirstOffset >= 0 && (min === undefined || e.currentTxnFirstOffset < min)) min = e.currentTxnFirstOffset;
-    }
+    for (const first of this.ongoingTxns.values()) if (min === undefined || first < min) min = first;
     return min;
+  }
+
+  /**
+   * Kafka's firstUnstableOffset: the first offset of the oldest transaction that is open, or
+   * completed with a marker the high watermark does not cover yet. The log clamps it to its start.
+   */
+  firstUnstableOffset(): number | undefined {
+    let min = this.firstUndecidedOffset();
+    for (const t of this.unreplicatedTxns) if (min === undefined || t.firstOffset < min) min = t.firstOffset;
+    return min;
+  }
+
+  /** The high watermark moved: completed transactions it now covers stop holding the LSO back. */
+  onHighWatermark(highWatermark: number): void {
+    this.removeUnreplicatedTxns(highWatermark);
+  }
+
+  private removeUnreplicatedTxns(below: number): void {
+    if (this.unreplicatedTxns.length === 0) return;
+    this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.lastOffset >= below);
+  }
+
+  /**
+   * Kafka's lastStableOffset(completedTxn), stored with an aborted transaction in the txn index: the
+   * first offset of the oldest transaction of another producer still open, else the marker's next offset.
+   */
+  private lastStableOffsetOf(txn: CompletedTxn): number {
+    let min: number | undefined;
+    for (const [id, first] of this.ongoingTxns) if (id !== txn.producerId && (min === undefined || first < min)) min = first;
+    return min ?? txn.lastOffset + 1;
+  }
+
+  private setTxnFirstOffset(entry: ProducerStateEntry, offset: number): void {
+    entry.currentTxnFirstOffset = offset;
+    if (offset >= 0) this.ongoingTxns.set(entry.producerId, offset);
+    else this.ongoingTxns.delete(entry.producerId);
+  }
+
+  /** Describes the active producers (DescribeProducers). */
+  describeProducers(): Array<{ producerId: number; producerEpoch: number; lastSequence: number; lastTimestamp: number; coordinatorEpoch: number; currentTxnStartOffset: number }> {
+    const out = [];
+    for (const e of this.producerMap.values()) {
+      out.push({
+        producerId: e.producerId,
+        producerEpoch: e.producerEpoch,
+        lastSequence: e.lastSeq,
+        lastTimestamp: e.lastTimestamp,
+        coordinatorEpoch: e.coordinatorEpoch,
+        currentTxnStartOffset: e.currentTxnFirstOffset,
+      });
+    }
+    return out;
   }
 
   private get name(): string {
@@ -227,12 +297,21 @@ export class ProducerStateManager implements ProducerStateHooks {
     this.logRef = undefined;
     // Only a complete rebuild counts as loaded: a failed read (offline log dir) leaves the manager
     // unloaded, so a later load tries again and no half state is ever snapshotted.
-    this.rebuild(log);
+    this.txnIndexRebuildFrom = log.txnIndexRebuildFrom;
+    try {
+      this.rebuild(log);
+    } finally {
+      this.txnIndexRebuildFrom = undefined;
+    }
+    log.txnIndexRebuilt();
     this.logRef = log;
+    this.onHighWatermark(log.highWatermark);
   }
 
   private rebuild(log: Log): void {
     this.producerMap.clear();
+    this.ongoingTxns.clear();
+    this.unreplicatedTxns = [];
     const start = log.logStartOffset;
     const end = log.logEndOffset;
     let from = start;
@@ -243,13 +322,20 @@ export class ProducerStateManager implements ProducerStateHooks {
       for (const e of snapshot.entries) {
         const entry = new ProducerStateEntry(e.producerId, e.producerEpoch, e.coordinatorEpoch, e.timestamp, e.currentTxnFirstOffset);
         if (e.lastOffset >= 0) entry.batches.push({ lastSeq: e.lastSequence, lastOffset: e.lastOffset, offsetDelta: e.offsetDelta, timestamp: e.timestamp });
-        if (!this.isExpired(entry, now)) this.producerMap.set(e.producerId, entry);
+        if (this.isExpired(entry, now)) continue;
+        this.producerMap.set(e.producerId, entry);
+        if (entry.currentTxnFirstOffset >= 0) this.ongoingTxns.set(entry.producerId, entry.currentTxnFirstOffset);
       }
       this.lastSnapOffset = snapshot.offset;
       from = Math.max(snapshot.offset, start);
     }
     this.mapEndOffset = from;
-    this.replay(log, from, end);
+    this.replayingLog = log;
+    try {
+      this.replay(log, from, end);
+    } finally {
+      this.replayingLog = undefined;
+    }
     this.mapEndOffset = end;
   }
 
@@ -309,15 +395,19 @@ export class ProducerStateManager implements ProducerStateHooks {
     if (log.logStartOffset >= logEndOffset) {
       // Truncated fully (Kafka's truncateFullyAndStartAt): nothing of the old state survives.
       this.producerMap.clear();
+      this.ongoingTxns.clear();
+      this.unreplicatedTxns = [];
       this.mapEndOffset = logEndOffset;
       this.lastSnapOffset = logEndOffset;
       return;
     }
     this.rebuild(log);
+    this.onHighWatermark(log.highWatermark);
   }
 
   /** Kafka 3.9 keeps producers whose data retention deleted (until they expire), so retries still dedupe. */
   onLogStartOffset(logStartOffset: number): void {
+    this.removeUnreplicatedTxns(logStartOffset);
     if (this.mapEndOffset < logStartOffset) this.mapEndOffset = logStartOffset;
   }
 
@@ -394,7 +484,7 @@ export class ProducerStateManager implements ProducerStateHooks {
     const lastSeq = baseSeq < 0 ? NO_SEQUENCE : incrementSequence(baseSeq, lastOffsetDeltaAt(buf, at));
     entry.addBatch(epoch, lastSeq, lastOffset, delta, maxTimestamp);
     const transactional = (attributes & TRANSACTIONAL_MASK) !== 0;
-    if (transactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = firstOffset;
+    if (transactional && entry.currentTxnFirstOffset < 0) this.setTxnFirstOffset(entry, firstOffset);
   }
 
   private applyMarker(entry: ProducerStateEntry, batch: Buffer, epoch: number, offset: number, timestamp: number): void {
@@ -413,9 +503,29 @@ export class ProducerStateManager implements ProducerStateHooks {
     const firstOffset = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : offset;
     entry.maybeUpdateProducerEpoch(epoch);
     entry.coordinatorEpoch = marker.coordinatorEpoch;
-    entry.currentTxnFirstOffset = -1;
     entry.lastTimestamp = timestamp;
-    this.onCompletedTxn?.({ producerId: entry.producerId, firstOffset, lastOffset: offset, isAborted: marker.type === 0 });
+    const txn: CompletedTxn = { producerId: entry.producerId, firstOffset, lastOffset: offset, isAborted: marker.type === 0 };
+    // Kafka's order: the txn index entry takes the LSO while the transaction still counts as open
+    // (only other producers' open transactions matter), then the transaction completes.
+    if (txn.isAborted) this.indexAbortedTxn(txn);
+    this.setTxnFirstOffset(entry, -1);
+    this.unreplicatedTxns.push(txn);
+    this.onCompletedTxn?.(txn);
+  }
+
+  /**
+   * Writes an aborted transaction into the txn index of the segment holding its marker: on every
+   * live append (leader or follower) and, while loading, for markers in segments recovery revalidated.
+   */
+  private indexAbortedTxn(txn: CompletedTxn): void {
+    let log = this.logRef;
+    if (this.replayingLog !== undefined) {
+      // A replay re-reads markers already indexed, except in segments recovery revalidated.
+      const from = this.txnIndexRebuildFrom;
+      log = from !== undefined && txn.lastOffset >= from ? this.replayingLog : undefined;
+    }
+    if (log === undefined) return;
+    log.appendAbortedTxn({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: this.lastStableOffsetOf(txn) });
   }
 
   // ---- checks of a client's append (leader) -----------------------------------------------------
@@ -461,6 +571,37 @@ export class ProducerStateManager implements ProducerStateHooks {
         updated.set(producerId, scratch);
       }
       offset += delta + 1;
+      pos += size;
+    }
+    return APPEND;
+  }
+
+  /**
+   * Kafka's appendEndTxnMarker checks for markers written by a transaction coordinator (origin
+   * COORDINATOR), before anything is written: a producer epoch older than the partition's →
+   * INVALID_PRODUCER_EPOCH; a coordinator epoch older than the one of the producer's last marker →
+   * TRANSACTION_COORDINATOR_FENCED. (Replicated and replayed markers are only logged.)
+   */
+  checkMarkerAppend(buf: Buffer): ProducerAppendCheck {
+    let pos = 0;
+    while (pos + HEADER_SIZE <= buf.length) {
+      const size = batchSizeAt(buf, pos);
+      const producerId = int64At(buf, pos + PRODUCER_ID_OFFSET);
+      const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+      const entry = this.producerMap.get(producerId);
+      if (entry !== undefined && (attributes & CONTROL_MASK) !== 0) {
+        const epoch = buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
+        if (epoch < entry.producerEpoch) {
+          return error('INVALID_PRODUCER_EPOCH', `Epoch of producer ${producerId} in ${this.name} is ${epoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
+        }
+        const marker = endTxnMarkerOf(new RecordBatch(buf.subarray(pos, pos + size)));
+        if (marker !== null && entry.coordinatorEpoch > marker.coordinatorEpoch) {
+          return error(
+            'TRANSACTION_COORDINATOR_FENCED',
+            `Invalid coordinator epoch for producer ${producerId} in ${this.name}: ${marker.coordinatorEpoch} (zombie), ${entry.coordinatorEpoch} (current)`,
+          );
+        }
+      }
       pos += size;
     }
     return APPEND;

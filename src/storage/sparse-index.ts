@@ -217,6 +217,12 @@ export class OffsetIndex extends SparseIndex {
     return { offset: this.offsetAt(i), position: this.positionAt(i) };
   }
 
+  /** The offset of the first entry whose position is >= `position`, if any. */
+  ceilingByPosition(position: number): number | undefined {
+    const i = this.ceilIndex(position, (k) => this.positionAt(k));
+    return i < this.count ? this.offsetAt(i) : undefined;
+  }
+
   /** The entry with the largest position <= position, or (baseOffset, 0). */
   lookupByPosition(position: number): OffsetPosition {
     const i = this.floorIndex(position, (k) => this.positionAt(k));

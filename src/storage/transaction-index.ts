@@ -70,6 +70,18 @@ export class TransactionIndex {
     return this.load().filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset);
   }
 
+  /**
+   * Kafka's collectAbortedTxns: appends to `out` the entries overlapping [fetchOffset,
+   * upperBoundOffset); true (complete) once an entry's last stable offset reaches the upper bound.
+   */
+  search(fetchOffset: number, upperBoundOffset: number, out: AbortedTxn[]): boolean {
+    for (const t of this.load()) {
+      if (t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset) out.push(t);
+      if (t.lastStableOffset >= upperBoundOffset) return true;
+    }
+    return false;
+  }
+
   /** Drops entries whose marker is at or after `offset`. */
   truncateTo(offset: number): void {
     const list = this.load();

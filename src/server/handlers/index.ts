@@ -11,6 +11,9 @@ import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
 import { createOffsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { createProduceHandler } from './produce.js';
+import { createDescribeProducersHandler } from './describe-producers.js';
+import { createWriteTxnMarkersHandler } from './write-txn-markers.js';
+import { createTxnOffsetCommitHandler } from './txn-offset-commit.js';
 
 export { apiVersionsHandler };
 export * from './admin-handlers.js';
@@ -23,6 +26,9 @@ export {
   createListOffsetsHandler,
   createOffsetForLeaderEpochHandler,
   createProduceHandler,
+  createDescribeProducersHandler,
+  createWriteTxnMarkersHandler,
+  createTxnOffsetCommitHandler,
 };
 
 /** Handlers that need no broker state. */
@@ -39,7 +45,9 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
     createInitProducerIdHandler(broker),
+    createWriteTxnMarkersHandler(broker),
+    createDescribeProducersHandler(broker),
     ...createAdminHandlers(broker),
-    ...(groups === undefined ? [] : createGroupHandlers(broker, groups)),
+    ...(groups === undefined ? [] : [...createGroupHandlers(broker, groups), createTxnOffsetCommitHandler(broker, groups)]),
   ] as ApiHandler[];
 }

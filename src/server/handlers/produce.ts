@@ -11,7 +11,8 @@ import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../handler.js';
  * fdatasync and, with acks=-1, for the high watermark, bounded by timeout_ms. acks=0 gets no
  * answer, and a failed acks=0 produce closes the connection as in Kafka. Record formats v0/v1
  * (Produce v0-v2) are refused by content (UNSUPPORTED_FOR_MESSAGE_FORMAT): v0-v2 are advertised
- * because librdkafka enables compression only when they are.
+ * because librdkafka enables compression only when they are. Transactional records without a
+ * transactional id fail as a whole with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as in Kafka.
  */
 export function createProduceHandler(broker: BrokerContext) {
   return defineHandler({
@@ -25,6 +26,17 @@ export function createProduceHandler(broker: BrokerContext) {
       const entries: ProduceEntry[] = [];
       for (const t of request.topicData) {
         for (const p of t.partitionData) entries.push({ topic: t.name, partition: p.index, records: p.records });
+      }
+      if (request.transactionalId === null && entries.some((e) => startsTransactional(e.records))) {
+        // Kafka: transactional records need a transactional id (its authorization fails without one).
+        if (request.acks === 0) return CLOSE_CONNECTION;
+        return ProduceResponse.create({
+          throttleTimeMs: 0,
+          responses: request.topicData.map((t) => ({
+            name: t.name,
+            partitionResponses: t.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+          })),
+        });
       }
       const rm = broker.replicaManager;
       const outcome = rm.appendRecords({ acks: request.acks, timeoutMs: request.timeoutMs, apiVersion: ctx.apiVersion, entries });
@@ -56,6 +68,28 @@ export function createProduceHandler(broker: BrokerContext) {
       return outcome.done === null ? build() : outcome.done.then(build);
     },
   });
+}
+
+/** Attributes of a v2 batch header (offset 21) and its transactional bit (Kafka's hasTransactionalRecords looks at the first batch). */
+const ATTRIBUTES_AT = 21;
+const TRANSACTIONAL_BIT = 0x10;
+const MAGIC_AT = 16;
+
+function startsTransactional(records: Buffer | null): boolean {
+  return records !== null && records.length > ATTRIBUTES_AT + 1 && records[MAGIC_AT] === 2 && (records.readInt16BE(ATTRIBUTES_AT) & TRANSACTIONAL_BIT) !== 0;
+}
+
+function failed(index: number, errorCode: number): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: [],
+    errorMessage: null,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
 }
 
 function partitionResponse(

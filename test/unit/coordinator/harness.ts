@@ -1,6 +1,6 @@
 /** A GroupCoordinator on a SimClock with an in-memory writer, for state-machine tests. */
 import { GroupCoordinator, NEW_MEMBER_JOIN_TIMEOUT_MS } from '../../../src/coordinator/index.js';
-import type { CoordinatorRecord, GroupCoordinatorConfig, RequestInfo } from '../../../src/coordinator/index.js';
+import type { CoordinatorRecord, GroupCoordinatorConfig, RequestInfo, WriteOptions } from '../../../src/coordinator/index.js';
 import { ConsumerProtocolSubscription, Writer } from '../../../src/protocol/index.js';
 import type { JoinGroupRequest, JoinGroupResponse, SyncGroupResponse } from '../../../src/protocol/index.js';
 import { SimClock } from '../../../src/testkit/index.js';
@@ -22,6 +22,8 @@ export const DEFAULT_CONFIG: GroupCoordinatorConfig = {
 export interface Written {
   readonly partition: number;
   readonly records: readonly CoordinatorRecord[];
+  /** Set for transactional appends (TxnOffsetCommit). */
+  readonly options?: WriteOptions;
 }
 
 export class Harness {
@@ -39,8 +41,8 @@ export class Harness {
       nowMs: () => this.clock.nowMs(),
       monoMs: () => this.clock.monotonicMs(),
       newUuid: () => `uuid${++this.uuid}`,
-      writerFor: (partition) => (records) => {
-        this.written.push({ partition, records });
+      writerFor: (partition) => (records, options) => {
+        this.written.push(options === undefined ? { partition, records } : { partition, records, options });
         return this.outcome();
       },
     });
