@@ -130,7 +130,7 @@ test('docs: admin groups', async () => {
 });
 
 test('docs: transactions', async (t) => {
-  const probe = new Kafka({ bootstrapServers: bootstrap, retries: 0 }).admin();
+  const probe = new Kafka({ bootstrapServers: bootstrap, retries: 30 }).admin();
   const [state] = await probe.describeTransactions(['probe']);
   await probe.close();
   if (state!.error?.name === 'COORDINATOR_NOT_AVAILABLE' || state!.error?.name === 'UNSUPPORTED_VERSION') {

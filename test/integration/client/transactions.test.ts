@@ -17,7 +17,7 @@ let available = false;
 before(async () => {
   fx = await startFixture({ ...GROUP_BROKER_PROPS, 'transaction.state.log.num.partitions': '2', 'transaction.state.log.replication.factor': '1', 'transaction.state.log.min.isr': '1' });
   kafka = fx.kafka();
-  const admin = fx.kafka({ retries: 0 }).admin();
+  const admin = fx.kafka({ retries: 30 }).admin(); // the coordinator comes up once __transaction_state exists
   const [probe] = await admin.describeTransactions(['probe']);
   available = probe!.error?.name !== 'COORDINATOR_NOT_AVAILABLE' && probe!.error?.name !== 'UNSUPPORTED_VERSION';
   await admin.createTopics([
