@@ -103,3 +103,24 @@ test('a second producer with the same transactional id fences the first', async 
   assert.ok(seen.includes('fresh'));
   assert.ok(!seen.includes('zombie'));
 });
+
+test('admin: listTransactions and describeTransactions show an open transaction', async (t) => {
+  if (!available) return t.skip('the broker has no transaction coordinator yet');
+  const producer = kafka.producer({ transactionalId: 'tx-d' });
+  await producer.initTransactions();
+  producer.beginTransaction();
+  await producer.send({ topic: 'tx-out', partition: 1, value: 'open' });
+  const admin = kafka.admin();
+  const listed = await admin.listTransactions();
+  assert.ok(listed.some((x) => x.transactionalId === 'tx-d' && x.state === 'Ongoing'), JSON.stringify(listed));
+  const [d, missing] = await admin.describeTransactions(['tx-d', 'tx-nobody']);
+  assert.equal(d!.error, undefined);
+  assert.equal(d!.state, 'Ongoing');
+  assert.deepEqual(d!.topicPartitions, [{ topic: 'tx-out', partition: 1 }]);
+  assert.equal(missing!.error?.name, 'TRANSACTIONAL_ID_NOT_FOUND');
+  const [producers] = await admin.describeProducers([{ topic: 'tx-out', partition: 1 }]);
+  assert.ok(producers!.activeProducers.some((p) => p.producerId === d!.producerId && p.currentTransactionStartOffset >= 0));
+  await producer.abortTransaction();
+  await producer.close();
+  await admin.close();
+});
