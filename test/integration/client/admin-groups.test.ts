@@ -99,10 +99,16 @@ test('describeQuorum, describeFeatures, electLeaders', async () => {
   assert.ok(q.highWatermark > 0);
   assert.deepEqual(q.voters.map((v) => v.replicaId), [fx.broker.nodeId]);
 
-  // The broker's ApiVersions does not list features yet (Kafka's lists metadata.version): only the call is checked.
+  // ApiVersions v4: the broker's supported ranges (v4 keeps features whose minimum is 0) and the
+  // finalized metadata.version of the cluster, the features epoch being the image's offset.
   const f = await admin.describeFeatures();
-  assert.ok(Array.isArray(f.finalizedFeatures) && Array.isArray(f.supportedFeatures));
-  assert.equal(typeof f.finalizedFeaturesEpoch, 'number');
+  const supported = new Map(f.supportedFeatures.map((s) => [s.name, [s.minVersion, s.maxVersion]]));
+  assert.deepEqual(supported.get('kraft.version'), [0, 1]);
+  const mv = supported.get('metadata.version');
+  assert.ok(mv !== undefined && mv[0] === 1 && mv[1]! >= 21, `metadata.version range ${String(mv)}`);
+  const finalizedMv = f.finalizedFeatures.find((x) => x.name === 'metadata.version');
+  assert.ok(finalizedMv !== undefined && finalizedMv.minVersionLevel === finalizedMv.maxVersionLevel && finalizedMv.maxVersionLevel <= mv[1]!);
+  assert.ok(f.finalizedFeaturesEpoch > 0, `epoch ${f.finalizedFeaturesEpoch}`);
 
   const elected = await admin.electLeaders('preferred', [{ topic: 'ag', partition: 0 }]);
   assert.deepEqual(elected.map((r) => [r.topic, r.partition, r.error?.name]), [['ag', 0, 'ELECTION_NOT_NEEDED']]);
