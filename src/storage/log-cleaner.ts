@@ -40,16 +40,15 @@ export interface CleaningStats {
 }
 
 /**
- * Compaction (cleanup.policy=compact): keeps the latest record per key, preserving offsets.
+ * Compaction (cleanup.policy=compact): keeps the latest record per key, preserving offsets, with
+ * Kafka 3.9's handling of transactions and delete horizons (KIP-534).
  *
  * One pass: map key → latest offset over the dirty range [firstDirty, firstUncleanable) (records
- * of aborted transactions and control batches ignored), then rewrite every segment below
- * firstUncleanable keeping a record only if no later offset has its key; tombstones go once they
- * were already cleaned in an earlier pass and are older than delete.retention.ms; records of
- * aborted transactions go; control batches (transaction markers) and the last batch header of a
- * producer (empty if need be, so idempotent producer state survives) stay. Cleaned segments are
- * written as `.cleaned`, renamed to `.swap`, the originals to `.deleted`, then the swap into
- * place: a crash at any point is completed by Log recovery.
+ * of aborted transactions and control batches ignored), then rewrite every segment below the map's
+ * end, walking transactions in offset order (`CleanedTxnState`): see `filterBatch` for what stays.
+ * Cleaned segments are written as `.cleaned` (with a txn index of the aborted transactions that
+ * still have data), renamed to `.swap`, the originals to `.deleted`, then the swap into place: a
+ * crash at any point is completed by Log recovery.
  */
 export class LogCleaner {
   private readonly checkpoints = new Map<string, Map<string, number>>();
