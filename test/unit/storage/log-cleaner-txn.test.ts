@@ -160,7 +160,7 @@ function generate(seed: number, log: Log, steps: number, openTail: boolean): { o
   const dataBatch = (pid: number, transactional: boolean, n: number): Buffer => {
     const s = seq.get(pid) ?? 0;
     seq.set(pid, s + n);
-    return buildRecordBatch({ producerId: pid, producerEpoch: 0, baseSequence: s, isTransactional: transactional, records: records(n) });
+    return buildRecordBatch({ producerId: pid, producerEpoch: 0, baseSequence: s, isTransactional: transactional, records: records(n), compression: rnd.chance(0.2) ? 1 : 0 });
   };
   const end = (pid: number, commit: boolean) => {
     append(buildControlBatch({ type: commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, producerId: pid, producerEpoch: 0, coordinatorEpoch: 0, timestamp: ts++ }));
@@ -170,7 +170,7 @@ function generate(seed: number, log: Log, steps: number, openTail: boolean): { o
   for (let step = 0; step < steps; step++) {
     const op = rnd.nextInt(100);
     const pid = TXN_PIDS[rnd.nextInt(TXN_PIDS.length)]!;
-    if (op < 25) append(buildRecordBatch({ records: records(1 + rnd.nextInt(3)) }));
+    if (op < 25) append(buildRecordBatch({ records: records(1 + rnd.nextInt(3)), compression: rnd.chance(0.3) ? 1 : 0 }));
     else if (op < 40) append(dataBatch(IDEMPOTENT_PID, false, 1 + rnd.nextInt(3)));
     else if (op < 75) {
       append(dataBatch(pid, true, 1 + rnd.nextInt(3)));
@@ -232,6 +232,13 @@ function checkedPass(ctx: ReturnType<typeof setup>, log: Log, psm: ProducerState
     if (removable) tombstonesRemoved++;
     if (removable) assert.equal(afterAt.get(r.offset), undefined, `${label}: tombstone ${r.key}@${r.offset} past its horizon removed`);
     else assert.deepEqual(afterAt.get(r.offset), r, `${label}: latest ${r.key}@${r.offset} kept`);
+  }
+  // Compaction happened, committed transactional records included: one record per key below the cleaned end.
+  const seen = new Set<string>();
+  for (const r of after.committed) {
+    if (r.offset >= endOffset) continue;
+    assert.ok(r.key !== null && !seen.has(r.key), `${label}: ${r.key} once below ${endOffset}`);
+    seen.add(r.key);
   }
   // Below the cleaned range a tombstone is kept only in a batch carrying a delete horizon.
   for (const b of after.batches) {
