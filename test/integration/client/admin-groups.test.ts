@@ -113,3 +113,17 @@ test('updateFeatures answers per feature', async () => {
   assert.equal(r!.feature, 'no.such.feature');
   assert.ok(r!.error !== undefined);
 });
+
+test('describeProducers lists the idempotent producers of a partition', async () => {
+  const producer = kafka.producer();
+  await producer.send({ topic: 'ag', partition: 3, value: 'from an idempotent producer' });
+  await producer.close();
+  const [p3, missing] = await admin.describeProducers([
+    { topic: 'ag', partition: 3 },
+    { topic: 'ag', partition: 9 },
+  ]);
+  assert.equal(p3!.error, undefined);
+  assert.ok(p3!.activeProducers.length >= 1);
+  assert.ok(p3!.activeProducers.every((s) => s.producerId >= 0 && s.currentTransactionStartOffset === -1));
+  assert.ok(missing!.error !== undefined, 'a partition that does not exist has an error');
+});
