@@ -767,15 +767,17 @@ export class Admin {
     const answers = new Map<string, { activeProducers: ProducerState[]; error?: KafkaError }>();
     const brokerId = options.brokerId;
     await this.retrying(async () => {
-      const todo = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
+      const pending = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
+      await this.cluster.topics([...new Set(pending.map((tp) => tp.topic))]);
+      // A partition the metadata does not have is that partition's error, not the whole call's.
+      const todo = pending.filter((tp) => {
+        if (this.cluster.topic(tp.topic)?.partitions[tp.partition] !== undefined) return true;
+        answers.set(tpKey(tp.topic, tp.partition), { activeProducers: [], error: new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${tp.topic}-${tp.partition} does not exist`) });
+        return false;
+      });
       // With a broker id (Kafka's DescribeProducersOptions.brokerId) that replica answers, and a
       // NOT_LEADER_OR_FOLLOWER from it is final.
-      let groups: Map<number, TopicPartition[]>;
-      if (brokerId === undefined) groups = await groupByLeader(this.cluster, todo);
-      else {
-        if (!this.cluster.brokers.has(brokerId)) await this.cluster.refresh([]);
-        groups = new Map([[brokerId, todo]]);
-      }
+      const groups = brokerId === undefined ? await groupByLeader(this.cluster, todo) : new Map(todo.length === 0 ? [] : [[brokerId, todo]]);
       await Promise.all(
         [...groups].map(async ([leader, list]) => {
           const conn = await this.cluster.connection(leader);
