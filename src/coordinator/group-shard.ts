@@ -153,8 +153,8 @@ export class GroupCoordinatorShard {
   // ---- writes ------------------------------------------------------------------------------------
 
   /** Appends and calls `done(errorCode)` when the outcome is known (at once when it already is). */
-  private write(records: readonly CoordinatorRecord[], done: (errorCode: number) => void, options?: WriteOptions): void {
-    const outcome = this.append(records, options);
+  private write(records: readonly CoordinatorRecord[], done: (errorCode: number) => void): void {
+    const outcome = this.append(records);
     if (typeof outcome === 'number') done(outcome);
     else void outcome.then(done);
   }
@@ -787,7 +787,7 @@ export class GroupCoordinatorShard {
    * batch of the request's producer. They are pending — invisible to OffsetFetch, which answers
    * UNSTABLE_OFFSET_COMMIT for them when asked for stable offsets — until the producer's marker
    * commits them (`replayEndTransactionMarker`) or aborts them. They are held from the append on
-   * (log order), and dropped again if the append fails. One error answers every partition, as in
+   * (log order), and reverted if the append fails. One error answers every partition, as in
    * Kafka, except per-partition OFFSET_METADATA_TOO_LARGE.
    */
   txnOffsetCommit(req: TxnOffsetCommitRequest): TxnOffsetCommitResponseTopic[] | Promise<TxnOffsetCommitResponseTopic[]> {

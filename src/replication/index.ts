@@ -9,7 +9,7 @@ export { FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID } fro
 export type { FetchContext, FetchedFacts, FetchPartitionSpec, FetchSessionRequest } from './fetch-session.js';
 export { Partition, partitionKey } from './partition.js';
 export type { FollowerState, PartitionRole } from './partition.js';
-export { ReplicaManager, CONSUMER_REPLICA_ID, DEBUGGING_REPLICA_ID, READ_COMMITTED, endOffsetForEpoch } from './replica-manager.js';
+export { ReplicaManager, CONSUMER_REPLICA_ID, DEBUGGING_REPLICA_ID, READ_COMMITTED } from './replica-manager.js';
 export type {
   ActiveProducer,
   DiskSpace,

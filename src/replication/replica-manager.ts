@@ -744,7 +744,7 @@ export class ReplicaManager {
     });
     try {
       if (params.apiVersion >= 12 && spec.lastFetchedEpoch >= 0) {
-        const end = endOffsetForEpoch(log, spec.lastFetchedEpoch);
+        const end = log.endOffsetForEpoch(spec.lastFetchedEpoch);
         if (end.leaderEpoch < 0 || end.endOffset < 0) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
         if (end.leaderEpoch < spec.lastFetchedEpoch || end.endOffset < spec.fetchOffset) {
           return ok(undefined, { epoch: end.leaderEpoch, endOffset: end.endOffset }, null);
@@ -812,7 +812,7 @@ export class ReplicaManager {
     const epochError = p.checkLeaderEpoch(currentLeaderEpoch);
     if (epochError !== ErrorCode.NONE) return { errorCode: epochError, leaderEpoch: -1, endOffset: -1 };
     if (p.log.isOffline) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, leaderEpoch: -1, endOffset: -1 };
-    return { errorCode: ErrorCode.NONE, ...endOffsetForEpoch(p.log, leaderEpoch) };
+    return { errorCode: ErrorCode.NONE, ...p.log.endOffsetForEpoch(leaderEpoch) };
   }
 
   // ---- DeleteRecords ---------------------------------------------------------------------------
@@ -996,22 +996,6 @@ async function materialize(reads: readonly LogRead[]): Promise<FetchPartitionRes
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Kafka's LeaderEpochFileCache.endOffsetFor over the log's epoch entries: the requested epoch's end
- * (the next epoch's start, or the log end for the latest), the largest epoch at or below it, or
- * (-1, -1) when unknown (newer than every epoch, or no epochs).
- */
-export function endOffsetForEpoch(log: Log, requested: number): { leaderEpoch: number; endOffset: number } {
-  const entries = log.leaderEpochCache.all();
-  const latest = entries.at(-1);
-  if (requested < 0 || latest === undefined) return { leaderEpoch: -1, endOffset: -1 };
-  if (latest.epoch === requested) return { leaderEpoch: requested, endOffset: log.logEndOffset };
-  const higher = entries.find((e) => e.epoch > requested);
-  if (higher === undefined) return { leaderEpoch: -1, endOffset: -1 };
-  let floor: { epoch: number } | undefined;
-  for (const e of entries) if (e.epoch <= requested) floor = e;
-  return { leaderEpoch: floor === undefined ? requested : floor.epoch, endOffset: higher.startOffset };
-}
 
 /**
  * ListOffsets v0 (Kafka's legacyFetchOffsetsBefore): segment base offsets (and the log end) at or

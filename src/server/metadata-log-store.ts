@@ -108,13 +108,16 @@ export class MetadataLogStore implements RaftLog {
     return this.log.leaderEpochCache.latestEpoch() ?? this.startSnapshot?.epoch ?? 0;
   }
 
+  /** Kafka's KafkaMetadataLog.endOffsetForEpoch over the storage log's epoch cache. */
   endOffsetForEpoch(epoch: number): OffsetAndEpoch {
     const r = this.log.endOffsetForEpoch(epoch);
-    if (r.leaderEpoch >= 0) return { epoch: r.leaderEpoch, offset: r.endOffset };
+    if (r.leaderEpoch < 0) return { epoch: this.lastFetchedEpoch(), offset: this.log.logEndOffset };
     const s = this.startSnapshot;
-    if (s !== undefined && s.epoch <= epoch) return { epoch: s.epoch, offset: this.log.leaderEpochCache.latestEpoch() === undefined ? this.log.logEndOffset : s.offset };
-    return { epoch: -1, offset: -1 };
+    // The epoch ended exactly where the log starts after a snapshot: the snapshot's epoch is the answer.
+    if (s !== undefined && r.endOffset === s.offset && r.leaderEpoch < epoch) return { epoch: s.epoch, offset: s.offset };
+    return { epoch: r.leaderEpoch, offset: r.endOffset };
   }
+
 
   appendAsLeader(batches: Buffer, epoch: number): RaftLogAppendInfo {
     // Raft built these batches itself: their CRCs are right.

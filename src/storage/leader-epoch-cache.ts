@@ -46,17 +46,14 @@ export class LeaderEpochCache {
   /** For OffsetForLeaderEpoch: the end offset of `epoch` (start of the next larger epoch, or logEndOffset). */
   endOffsetFor(epoch: number, logEndOffset: number): EpochEndOffset {
     const latest = this.entries.at(-1);
-    if (latest === undefined) return { leaderEpoch: -1, endOffset: -1 };
+    if (epoch < 0 || latest === undefined) return { leaderEpoch: -1, endOffset: -1 };
     if (epoch === latest.epoch) return { leaderEpoch: epoch, endOffset: logEndOffset };
-    let floor: EpochEntry | undefined;
-    for (const e of this.entries) {
-      if (e.epoch > epoch) {
-        if (floor === undefined) return { leaderEpoch: -1, endOffset: -1 };
-        return { leaderEpoch: floor.epoch, endOffset: e.startOffset };
-      }
-      floor = e;
-    }
-    return { leaderEpoch: latest.epoch, endOffset: logEndOffset };
+    const higher = this.entries.findIndex((e) => e.epoch > epoch);
+    // An epoch newer than every entry is unknown here: the asker must truncate by its own means.
+    if (higher < 0) return { leaderEpoch: -1, endOffset: -1 };
+    const floor = higher === 0 ? undefined : this.entries[higher - 1];
+    // Older than every entry: that epoch ended where the first known one starts (Kafka answers the requested epoch).
+    return { leaderEpoch: floor === undefined ? epoch : floor.epoch, endOffset: this.entries[higher]!.startOffset };
   }
 
   /** The epoch of the leader that wrote `offset`, if known. */

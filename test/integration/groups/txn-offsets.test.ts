@@ -2,9 +2,9 @@
  * Transactional offset commits against an in-process broker over a real socket with our codec:
  * TxnOffsetCommit writes a transactional batch of the producer into __consumer_offsets, OffsetFetch
  * with require_stable answers UNSTABLE_OFFSET_COMMIT until the transaction completes, then the
- * committed offset. Markers are appended to the partition as the marker writer does, then reported
- * to the coordinator (onTransactionCompleted); after a restart the loader restores exactly the
- * committed state and keeps an undecided transaction pending.
+ * committed offset. Markers come over WriteTxnMarkers (the marker writer tells the coordinator) or
+ * are appended directly and reported by hand (onTransactionCompleted); after a restart the loader
+ * restores exactly the committed state and keeps an undecided transaction pending.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,11 +19,10 @@ import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../../
 import {
   ControlRecordType,
   FindCoordinatorRequest,
-  FindCoordinatorResponse,
   OffsetFetchRequest,
-  OffsetFetchResponse,
   TxnOffsetCommitRequest,
-  TxnOffsetCommitResponse,
+  WriteTxnMarkersRequest,
+  WriteTxnMarkersResponse,
   buildControlBatch,
   iterateBatches,
 } from '../../../src/protocol/index.js';
@@ -36,11 +35,15 @@ import { singleNodeProperties } from '../../support/single-node.js';
 const GROUP = 'txn-group';
 const OFFSETS_TOPIC = '__consumer_offsets';
 
-const api = <Req, Res>(name: string, request: Api<Req, Res>['request'], response: Api<Req, Res>['response']): Api<Req, Res> =>
-  Object.freeze({ apiKey: request.apiKey, name, request, response, clientMinVersion: request.minVersion, clientMaxVersion: request.maxVersion });
-const FIND_COORDINATOR = api('FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse);
-const TXN_OFFSET_COMMIT = api('TxnOffsetCommit', TxnOffsetCommitRequest, TxnOffsetCommitResponse);
-const OFFSET_FETCH = api('OffsetFetch', OffsetFetchRequest, OffsetFetchResponse);
+const { FindCoordinator: FIND_COORDINATOR, TxnOffsetCommit: TXN_OFFSET_COMMIT, OffsetFetch: OFFSET_FETCH } = Apis;
+const WRITE_TXN_MARKERS: Api<WriteTxnMarkersRequest, WriteTxnMarkersResponse> = Object.freeze({
+  apiKey: WriteTxnMarkersRequest.apiKey,
+  name: 'WriteTxnMarkers',
+  request: WriteTxnMarkersRequest,
+  response: WriteTxnMarkersResponse,
+  clientMinVersion: WriteTxnMarkersRequest.minVersion,
+  clientMaxVersion: WriteTxnMarkersRequest.maxVersion,
+});
 
 async function connect(b: BrokerHandle): Promise<Connection> {
   const plain = b.addresses.find((a) => a.listener === 'PLAINTEXT')!;
@@ -91,13 +94,22 @@ async function fetchOffsets(c: Connection, requireStable: boolean): Promise<Arra
   return r.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode]);
 }
 
-/** What the marker writer does: append the COMMIT/ABORT control batch as leader, then tell the coordinator. */
-function writeMarker(b: BrokerHandle, producerId: number, producerEpoch: number, committed: boolean, notify = true): void {
+/** The transaction coordinator's part: a COMMIT/ABORT marker for __consumer_offsets-0 over the wire (WriteTxnMarkers). */
+async function writeMarker(c: Connection, producerId: number, producerEpoch: number, committed: boolean): Promise<void> {
+  const body = WriteTxnMarkersRequest.create({
+    markers: [{ producerId, producerEpoch, transactionResult: committed, coordinatorEpoch: 0, topics: [{ name: OFFSETS_TOPIC, partitionIndexes: [0] }] }],
+  });
+  const r = await c.send(WRITE_TXN_MARKERS, body, { version: 1 });
+  assert.equal(r.markers[0]!.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+}
+
+/** A marker appended to the log directly, and reported to the coordinator by hand (the listener's job). */
+function appendMarker(b: BrokerHandle, producerId: number, producerEpoch: number, committed: boolean): void {
   const p = b.context.replicaManager.getPartition(OFFSETS_TOPIC, 0)!;
   const type = committed ? ControlRecordType.COMMIT : ControlRecordType.ABORT;
   p.appendAsLeader(buildControlBatch({ type, producerId, producerEpoch, coordinatorEpoch: 0, timestamp: b.context.clock.nowMs() }), {});
   p.maybeIncrementHighWatermark();
-  if (notify) b.context.groupCoordinator!.onTransactionCompleted(0, producerId, producerEpoch, committed);
+  b.context.groupCoordinator!.onTransactionCompleted(0, producerId, producerEpoch, committed);
 }
 
 /** The batches of __consumer_offsets-0: [producerId, isTransactional, isControl, baseSequence]. */
@@ -134,12 +146,12 @@ test('TxnOffsetCommit over the wire: pending until the marker, require_stable, m
     assert.deepEqual(await fetchOffsets(c, true), [[0, -1, ErrorCode.UNSTABLE_OFFSET_COMMIT], [1, -1, ErrorCode.UNSTABLE_OFFSET_COMMIT]]);
     assert.deepEqual(await fetchOffsets(c, false), [[0, -1, 0], [1, -1, 0]]);
 
-    writeMarker(broker, p1, e1, true);
+    await writeMarker(c, p1, e1, true);
     assert.deepEqual(await fetchOffsets(c, true), [[0, 43, 0], [1, 7, 0]]);
 
     // A second transaction of the same producer aborts; a third producer's stays undecided.
     assert.deepEqual(await txnCommit(c, p1, e1, [['t', 0, 99]]), [[0]]);
-    writeMarker(broker, p1, e1, false);
+    appendMarker(broker, p1, e1, false);
     const other = await c.send(Apis.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
     assert.deepEqual(await txnCommit(c, other.producerId, other.producerEpoch, [['t', 1, 77]]), [[0]]);
     assert.deepEqual(await fetchOffsets(c, true), [[0, 43, 0], [1, -1, ErrorCode.UNSTABLE_OFFSET_COMMIT]]);
@@ -160,14 +172,14 @@ test('TxnOffsetCommit over the wire: pending until the marker, require_stable, m
     assert.deepEqual(stable.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode]), [[0, 43, 0], [1, -1, ErrorCode.UNSTABLE_OFFSET_COMMIT]]);
     assert.deepEqual(await fetchOffsets(c, false), [[0, 43, 0], [1, 7, 0]]);
     // The undecided transaction commits after the restart.
-    writeMarker(broker, other.producerId, other.producerEpoch, true);
+    await writeMarker(c, other.producerId, other.producerEpoch, true);
     assert.deepEqual(await fetchOffsets(c, true), [[0, 43, 0], [1, 77, 0]]);
 
     // A new epoch of the producer starts its sequences again; the old epoch is fenced by the log's producer state.
     assert.deepEqual(await txnCommit(c, p1, e1 + 1, [['t', 0, 50]]), [[0]]);
     assert.deepEqual(await txnCommit(c, p1, e1 + 1, [['t', 0, 51]]), [[0]]);
     assert.deepEqual(await txnCommit(c, p1, e1, [['t', 0, 52]]), [[ErrorCode.INVALID_PRODUCER_EPOCH]]);
-    writeMarker(broker, p1, e1 + 1, true);
+    await writeMarker(c, p1, e1 + 1, true);
     assert.deepEqual(await fetchOffsets(c, true), [[0, 51, 0], [1, 77, 0]]);
   } finally {
     c?.close();

@@ -69,7 +69,8 @@ describe('on-disk formats', () => {
     assert.deepEqual(c.endOffsetFor(2, 50), { leaderEpoch: 1, endOffset: 10 });
     assert.deepEqual(c.endOffsetFor(3, 50), { leaderEpoch: 3, endOffset: 30 });
     assert.deepEqual(c.endOffsetFor(5, 50), { leaderEpoch: 5, endOffset: 50 });
-    assert.deepEqual(c.endOffsetFor(0, 50), { leaderEpoch: -1, endOffset: -1 });
+    assert.deepEqual(c.endOffsetFor(0, 50), { leaderEpoch: 0, endOffset: 0 });
+    assert.deepEqual(c.endOffsetFor(6, 50), { leaderEpoch: -1, endOffset: -1 });
     c.truncateFromEnd(25);
     assert.equal(c.latestEpoch(), 3);
     c.truncateFromStart(12);

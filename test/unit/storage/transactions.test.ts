@@ -6,10 +6,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControlRecordType, buildControlBatch, buildRecordBatch } from '../../../src/protocol/index.js';
+import { ControlRecordType, buildControlBatch, buildRecordBatch, endTxnMarkerOf } from '../../../src/protocol/index.js';
+import { Prng } from '../../../src/testkit/index.js';
 import { ProducerStates } from '../../../src/storage/index.js';
 import type { AbortedTxn, Log, ProducerStateManager } from '../../../src/storage/index.js';
-import { batch, env } from './helpers.js';
+import { batch, batchesOf, env } from './helpers.js';
 
 const TS = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -225,3 +226,73 @@ function readAllSlice(info: ReturnType<Log['read']>): Buffer {
   s.file.read(buf, 0, s.size, s.position);
   return buf;
 }
+
+/** The aborted transactions and first unstable offset a from-scratch scan of the log gives. */
+function model(log: Log): { aborted: AbortedTxn[]; firstUnstable: number | undefined } {
+  const open = new Map<number, number>();
+  const aborted: AbortedTxn[] = [];
+  let off = log.logStartOffset;
+  while (off < log.logEndOffset) {
+    const bs = batchesOf(log.read(off, 1 << 20));
+    if (bs.length === 0) break;
+    for (const b of bs) {
+      if (b.producerId >= 0 && b.isControl) {
+        const first = open.get(b.producerId) ?? b.baseOffset;
+        if (endTxnMarkerOf(b)!.type === ControlRecordType.ABORT) {
+          let lso: number | undefined;
+          for (const [id, f] of open) if (id !== b.producerId && (lso === undefined || f < lso)) lso = f;
+          aborted.push({ producerId: b.producerId, firstOffset: first, lastOffset: b.baseOffset, lastStableOffset: lso ?? b.baseOffset + 1 });
+        }
+        open.delete(b.producerId);
+      } else if (b.isTransactional && !open.has(b.producerId)) {
+        open.set(b.producerId, b.baseOffset);
+      }
+      off = b.lastOffset + 1;
+    }
+  }
+  let fuo: number | undefined;
+  for (const f of open.values()) if (fuo === undefined || f < fuo) fuo = f;
+  return { aborted, firstUnstable: fuo };
+}
+
+describe('transaction state under random appends, truncations and restarts', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    test(`seed ${seed}: txn indexes and the first unstable offset match a scan of the log`, () => {
+      const rnd = new Prng(seed);
+      const { open, disk } = setup({ segmentBytes: 500 });
+      let { log } = open();
+      const seq = new Map<number, number>();
+      for (let step = 0; step < 200; step++) {
+        const op = rnd.nextInt(20);
+        const pid = 1 + rnd.nextInt(3);
+        if (op < 8) {
+          const s = seq.get(pid) ?? 0;
+          seq.set(pid, s + 1);
+          append(log, txn(pid, s));
+        } else if (op < 11) {
+          append(log, batch(1 + rnd.nextInt(3)));
+        } else if (op < 16) {
+          append(log, marker(pid, rnd.nextInt(2) === 0));
+        } else if (op < 18 && log.logEndOffset > 0) {
+          // Truncation (a follower's), then the producer ids' sequences restart at a new epoch-less state.
+          log.truncateTo(Math.max(log.logStartOffset, log.logEndOffset - 1 - rnd.nextInt(6)));
+          seq.clear();
+        } else if (op === 18) {
+          // A process crash or a power cut (unsynced bytes of the log and its indexes lost independently).
+          if (rnd.nextInt(2) === 0) disk.processCrash();
+          else disk.powerCut(rnd);
+          ({ log } = open(false));
+          seq.clear();
+        } else {
+          log.closeSync();
+          ({ log } = open(true));
+          seq.clear();
+        }
+        log.updateHighWatermark(log.logEndOffset);
+        const m = model(log);
+        assert.deepEqual(allAborted(log), m.aborted, `step ${step} op ${op}`);
+        assert.equal(log.firstUnstableOffset, m.firstUnstable, `step ${step} op ${op}`);
+      }
+    });
+  }
+});
