@@ -46,7 +46,7 @@ function planKills(prng: Prng, kills: number): Kill[] {
   for (let k = 0; k < kills; k++) {
     // At least one of each kind, the rest seeded.
     const stall = k === 0 ? true : k === 1 ? false : prng.bool();
-    plan.push(stall ? { mode: 'stall', stallAt: prng.int(1, 3) } : { mode: 'timed', afterCommits: prng.int(1, 3), delayMs: prng.int(0, 200) });
+    plan.push(stall ? { mode: 'stall', stallAt: prng.int(1, 3) } : { mode: 'timed', afterCommits: prng.int(1, 3), delayMs: prng.int(0, 40) });
   }
   return plan;
 }

@@ -45,6 +45,7 @@ export class JsonChild {
   exit: number | string | null | undefined;
   readonly exited: Promise<number | string | null>;
   readonly child: ChildProcess;
+  #waiters: (() => void)[] = [];
 
   constructor(readonly label: string, command: string, args: readonly string[]) {
     this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,6 +58,7 @@ export class JsonChild {
         buffered = buffered.slice(nl + 1);
         try {
           this.events.push(JSON.parse(line) as ChildEvent);
+          for (const w of this.#waiters.splice(0)) w();
         } catch {
           this.stderr += `[stdout] ${line}\n`;
         }
@@ -66,8 +68,9 @@ export class JsonChild {
       this.stderr = (this.stderr + d).slice(-20_000);
     });
     this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => {
+      this.child.on('close', (code, signal) => {
         this.exit = code ?? signal;
+        for (const w of this.#waiters.splice(0)) w();
         resolve(this.exit);
       }),
     );
@@ -89,13 +92,22 @@ export class JsonChild {
     return `${this.label} (exit ${String(this.exit)}) events: ${JSON.stringify(this.events.slice(-8))}\nstderr: ${this.stderr.slice(-3000)}`;
   }
 
-  /** Waits until `cond(events)` holds; fails early if the process exits first. */
+  /** Waits until `cond(events)` holds, checked on every event (no polling delay); fails early if the process exits first. */
   async waitEvent(what: string, cond: (events: readonly ChildEvent[]) => boolean, timeoutMs: number): Promise<void> {
-    await waitFor(`${this.label}: ${what}`, () => {
-      if (cond(this.events)) return true;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (cond(this.events)) return;
       if (!this.running) throw new Error(`${this.label} exited before ${what}: ${this.describe()}`);
-      return false;
-    }, timeoutMs, () => this.describe());
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.label}: ${what}\n${this.describe()}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
