@@ -39,14 +39,24 @@ export interface CopyScenario {
   readonly log: (line: string) => void;
 }
 
-type Kill = { mode: 'stall'; stallAt: number } | { mode: 'timed'; afterCommits: number; delayMs: number };
+/**
+ * stall: inside an open transaction whose records were written; timed: a few ms after a commit (in
+ * the next transaction, or between transactions); early: after init_transactions, while the
+ * consumer joins the group, fetches offsets or runs its first transaction.
+ */
+type Kill = { mode: 'stall'; stallAt: number } | { mode: 'timed'; afterCommits: number; delayMs: number } | { mode: 'early'; delayMs: number };
 
 function planKills(prng: Prng, kills: number): Kill[] {
   const plan: Kill[] = [];
+  const modes = ['stall', 'timed', 'early'] as const;
   for (let k = 0; k < kills; k++) {
     // At least one of each kind, the rest seeded.
-    const stall = k === 0 ? true : k === 1 ? false : prng.bool();
-    plan.push(stall ? { mode: 'stall', stallAt: prng.int(1, 3) } : { mode: 'timed', afterCommits: prng.int(1, 3), delayMs: prng.int(0, 40) });
+    const mode = k < modes.length ? modes[k]! : prng.pick(modes);
+    plan.push(
+      mode === 'stall' ? { mode, stallAt: prng.int(1, 3) }
+        : mode === 'timed' ? { mode, afterCommits: prng.int(1, 3), delayMs: prng.int(0, 40) }
+        : { mode, delayMs: prng.int(0, 3000) },
+    );
   }
   return plan;
 }
@@ -102,6 +112,9 @@ export async function runCopyScenario(s: CopyScenario): Promise<void> {
         if (kill.mode === 'stall') {
           await c.waitEvent(`transaction ${kill.stallAt} stalled`, (ev) => ev.some((e) => 'stalled' in e), 40_000);
           stalledRecords += c.events.find((e) => e['txn'] === kill.stallAt && 'sent' in e)!['sent'] as number;
+        } else if (kill.mode === 'early') {
+          await c.waitEvent('init_transactions', (ev) => ev.some((e) => 'ready' in e), 40_000);
+          await new Promise((r) => setTimeout(r, kill.delayMs));
         } else {
           await c.waitEvent(`${kill.afterCommits} commits`, (ev) => ev.filter((e) => 'committed' in e).length >= kill.afterCommits, 40_000);
           await new Promise((r) => setTimeout(r, kill.delayMs));

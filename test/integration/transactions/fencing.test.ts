@@ -72,7 +72,7 @@ for (const step of ['send', 'commit'] as const) {
 const FENCING_ERRORS = ['_FENCED', 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
 
 for (const step of ['send', 'commit'] as const) {
-  test(`confluent-kafka: the fenced producer's next ${step} fails with a fencing error; its transaction stays invisible`, async () => {
+  test(`confluent-kafka: the fenced producer's next ${step} fails with a fencing error; its transaction stays invisible`, async (t) => {
     await broker.check(async () => {
       const topic = `fence-confluent-${step}`;
       await createTopics(broker.bootstrap, [{ name: topic, partitions: 1 }]);
@@ -82,10 +82,12 @@ for (const step of ['send', 'commit'] as const) {
       await script.exited;
       assert.ok(script.events.some((e) => e['done'] === true), script.describe());
       const fenced = opResult(script, fencedOp);
+      t.diagnostic(`A's ${step}: ${JSON.stringify(fenced)}`);
       assert.ok(FENCING_ERRORS.includes(String(fenced['error'])), `A's ${step} after B's init: ${JSON.stringify(fenced)}`);
       assert.equal(fenced['fatal'], true, `a fenced producer's error is fatal: ${JSON.stringify(fenced)}`);
       if (step === 'send') {
         const commit = opResult(script, 'A.commit?');
+        t.diagnostic(`A's commit: ${JSON.stringify(commit)}`);
         assert.ok('error' in commit, `A's commit after being fenced: ${JSON.stringify(commit)}`);
       }
       assert.deepEqual(await values(topic, 'read_committed'), ['b-1']);
