@@ -225,8 +225,20 @@ Usage:
   gregor storage random-uuid
   gregor --help | --version
 
-The Kafka-named tools do the same: kafka-server-start <server.properties> [--override k=v]...,
-kafka-storage format|info|random-uuid.
+Client commands (brokers: -b/--brokers host:port, else $GREGOR_BROKERS, else localhost:9092):
+  gregor topic create <name>... [-p partitions] [-r replicas] [-c key=value]... [--if-not-exists]
+  gregor topic list [--internal] | describe <name> | delete <name>... [--if-exists]
+  gregor produce <topic> [value...] [-k key] [--key-separator SEP] [-H key=value]... [-p partition] [-z codec]
+  gregor consume <topic> [-g group] [-o start|end|<offset>|-<n>] [-p partition] [-n count] [--timeout ms]
+                 [-f text|json] [--key] [--headers] [--timestamp]
+  gregor group list | describe <group> | reset <group> --to earliest|latest|<offset>|<datetime> [--execute]
+  gregor cluster info
+  Each takes --json for machine-readable output and --help.
+
+The Kafka-named tools are there too, with Kafka's flags and output: kafka-server-start, kafka-storage,
+kafka-topics, kafka-console-producer, kafka-console-consumer, kafka-consumer-groups, kafka-configs,
+kafka-get-offsets, kafka-delete-records, kafka-broker-api-versions, kafka-metadata-quorum,
+kafka-transactions, kafka-producer-perf-test, kafka-consumer-perf-test (docs/tools.md).
 `;
 
 export function parseGregorArgs(args: readonly string[]): GregorArgs {

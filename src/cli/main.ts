@@ -11,6 +11,7 @@ import { clientEnv } from '../client/index.js';
 import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../platform/index.js';
 import type { ToolIo } from './tools/context.js';
 import { runTool, type Tool } from './tools/tool.js';
+import { GREGOR_CLIENT_COMMANDS, gregorClient, parseGregorClientArgs } from './tools/gregor.js';
 
 /**
  * The process side of the tools: real stdout/stderr, signals, timers and the broker. Everything
@@ -71,6 +72,9 @@ export function kafkaStorageMain(argv: readonly string[]): number {
 }
 
 export async function gregorMain(argv: readonly string[]): Promise<number> {
+  if (argv[0] !== undefined && GREGOR_CLIENT_COMMANDS.includes(argv[0])) {
+    return runTool({ ...gregorClient, parse: (a) => parseGregorClientArgs(a, process.env) }, argv, processToolIo());
+  }
   const parsed = parseGregorArgs(argv);
   switch (parsed.kind) {
     case 'help':

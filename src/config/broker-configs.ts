@@ -681,7 +681,7 @@ export const BROKER_CONFIGS = brokerConfigs({
   },
   'offsets.topic.replication.factor': {
     type: 'short', default: 3, validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'Replication factor of __consumer_offsets; creation waits until this many brokers exist.',
+    doc: 'Replication factor of __consumer_offsets; created with min(this, alive brokers) replicas (a Gregor deviation).',
   },
   'offsets.topic.num.partitions': {
     type: 'int', default: 50, validator: atLeast(1), importance: 'high', dynamic: 'read-only',
@@ -719,7 +719,7 @@ export const BROKER_CONFIGS = brokerConfigs({
   },
   'transaction.state.log.replication.factor': {
     type: 'short', default: 3, validator: atLeast(1), importance: 'high', dynamic: 'read-only',
-    doc: 'Replication factor of __transaction_state; creation waits until this many brokers exist.',
+    doc: 'Replication factor of __transaction_state; created with min(this, alive brokers) replicas (a Gregor deviation).',
   },
   'transaction.state.log.min.isr': {
     type: 'int', default: 2, validator: atLeast(1), importance: 'high', dynamic: 'read-only',

@@ -20,3 +20,4 @@ export {
   OFFSET_COMMIT_VALUE_VERSION,
 } from './group-records.js';
 export type { CoordinatorRecord, DecodedRecord } from './group-records.js';
+export * from './transaction/index.js';

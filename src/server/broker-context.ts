@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../common/index.js';
 import type { BrokerConfig } from '../config/index.js';
-import type { GroupCoordinator } from '../coordinator/index.js';
+import type { GroupCoordinator, TransactionCoordinator } from '../coordinator/index.js';
 import type { ControllerApi, MetadataImage } from '../metadata/index.js';
 import type { LeaderAndEpoch, QuorumInfo } from '../raft/index.js';
 import type { ReplicaManager } from '../replication/index.js';
@@ -36,4 +36,6 @@ export interface BrokerContext {
   readonly txnMarkerWriter?: TxnMarkerWriter;
   /** The group coordinator, when the broker runs one (transaction markers complete its pending offsets). */
   readonly groupCoordinator?: GroupCoordinator;
+  /** The transaction coordinator (KIP-890 verification of transactional produce could ask it in-process). */
+  readonly transactionCoordinator?: TransactionCoordinator;
 }

@@ -21,6 +21,8 @@ import type { BrokerContext } from './broker-context.js';
 import { createBrokerHandlers } from './handlers/index.js';
 import { TxnMarkerWriter } from './txn-markers.js';
 import { GroupCoordinatorWiring } from './group-coordinator-wiring.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import { TransactionCoordinatorWiring } from './transaction-coordinator-wiring.js';
 import { GROUP_METADATA_TOPIC } from './handlers/admin-support.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
@@ -176,6 +178,34 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       logger,
       bootstrapMetadataVersion: storage.bootstrap.metadataVersionLevel,
     });
+    // ---- transaction markers (WriteTxnMarkers; the transaction coordinator writes through it) ----
+    const txnMarkerWriter = new TxnMarkerWriter({ replicaManager: rm, logger, timeoutMs: () => config.get('request.timeout.ms') });
+    // A committed marker on __consumer_offsets completes the producer's pending transactional offsets.
+    txnMarkerWriter.onMarkerCommitted = (topic, partition, producerId, producerEpoch, committed) => {
+      if (topic === GROUP_METADATA_TOPIC) groups.coordinator.onTransactionCompleted(partition, producerId, producerEpoch, committed);
+    };
+
+    // ---- transaction coordinator (producer ids from the controller; markers written in-process)
+    const producerIds = new ProducerIdManager({
+      nodeId,
+      controller,
+      brokerEpoch: () => loader.image().brokers.get(nodeId)?.epoch ?? -1,
+      clock,
+      logger,
+    });
+    const txns = new TransactionCoordinatorWiring({
+      nodeId,
+      clock,
+      scheduler,
+      logger,
+      config: staticConfig,
+      replicaManager: rm,
+      image: () => loader.image(),
+      generateProducerId: () => producerIds.nextProducerId(),
+      sendMarkers: (request) => txnMarkerWriter.write(request),
+    });
+    loader.registerPublisher({ name: 'TransactionCoordinator', onMetadataUpdate: (image) => txns.onMetadataUpdate(image) });
+    closers.push(() => txns.close());
     raft.register(loader); // first: the broker's image is updated before a controller write resolves
     raft.register(controller);
     raft.initialize();
@@ -187,13 +217,6 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       raftDriver.stop();
       await raft.close();
     });
-
-    // ---- transaction markers (WriteTxnMarkers; the transaction coordinator writes through it) ----
-    const txnMarkerWriter = new TxnMarkerWriter({ replicaManager: rm, logger, timeoutMs: () => config.get('request.timeout.ms') });
-    // A committed marker on __consumer_offsets completes the producer's pending transactional offsets.
-    txnMarkerWriter.onMarkerCommitted = (topic, partition, producerId, producerEpoch, committed) => {
-      if (topic === GROUP_METADATA_TOPIC) groups.coordinator.onTransactionCompleted(partition, producerId, producerEpoch, committed);
-    };
 
     // ---- network -------------------------------------------------------------------------------
     const context: BrokerContext = {
@@ -209,10 +232,11 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       replicaManager: rm,
       txnMarkerWriter,
       groupCoordinator: groups.coordinator,
+      transactionCoordinator: txns.coordinator,
     };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),
-      handlers: createBrokerHandlers(context, groups.coordinator),
+      handlers: createBrokerHandlers(context, groups.coordinator, { coordinator: txns.coordinator, producerIds }),
       logger,
       maxFrameBytes: staticConfig.get('socket.request.max.bytes'),
       clock,

@@ -35,7 +35,7 @@ interface Block {
  * (1000 ids) the controller allocates through the metadata log (AllocateProducerIds →
  * ProducerIdsRecord), so no id is ever handed out twice in the cluster, even across restarts.
  * The next block is requested when 90% of the current one is used, so callers rarely wait; one
- * request is in flight at most. Shared by InitProducerId and, later, the transaction coordinator.
+ * request is in flight at most. Shared by InitProducerId and the transaction coordinator.
  */
 export class ProducerIdManager {
   private current: Block | undefined;
@@ -52,6 +52,11 @@ export class ProducerIdManager {
   /** Starts fetching the first block ahead of the first request. */
   prefetch(): void {
     if (this.current === undefined && this.prefetched === undefined) void this.requestBlock().catch(() => {});
+  }
+
+  /** The next unused producer id: synchronously when one is at hand, else once a block arrives. */
+  nextProducerId(): number | Promise<number> {
+    return this.take() ?? this.generateProducerId();
   }
 
   /** The next unused producer id; waits for a block from the controller when none is left. */

@@ -3,8 +3,8 @@
  * print.timestamp, print.headers, print.partition, print.offset, key.separator, ...), then
  * `Processed a total of N messages` on stderr.
  *
- * Without --partition it reads every partition of the topic; --group joins a consumer group when
- * the client supports groups (see `groupConsumer`), else the partitions are assigned directly.
+ * --group joins a consumer group (its committed offsets, auto-commit); without it every partition
+ * of the topic (or just --partition) is assigned directly, as a group-less reader.
  */
 import type { ConsumerConfig, ConsumerRecord, IsolationLevelName, TopicPartition } from '../../client/index.js';
 import { loadPropertiesFile } from '../properties-file.js';
@@ -181,21 +181,42 @@ async function partitionsToRead(args: ConsoleConsumerArgs, io: ToolIo): Promise<
 
 export interface RecordSource {
   poll(timeoutMs: number): Promise<ConsumerRecord[]>;
+  /** Rewinds a partition to a record that was fetched but not printed (so it is not committed as consumed). */
+  seek(tp: TopicPartition, offset: number): void;
   close(): Promise<void>;
 }
 
 /**
- * A consumer for --group: joins the group through the client's subscribe() when it has one.
- * Until then the partitions are read directly (the group's committed offsets are not used).
+ * With --group: joins the group (subscribe to the topic or the --include pattern), starting where
+ * the group committed, else at auto.offset.reset; offsets are auto-committed. Without: the
+ * partitions are assigned directly, from the beginning, the end or --offset.
  */
 async function openSource(args: ConsoleConsumerArgs, io: ToolIo): Promise<RecordSource> {
-  const config: ConsumerConfig = { autoOffsetReset: args.fromBeginning ? 'earliest' : 'latest', isolationLevel: args.isolationLevel };
-  const consumer = kafkaClient(io, clientConfig(args.bootstrap, args.clientProps)).consumer(config);
+  const reset = args.fromBeginning ? 'earliest' : 'latest';
+  const kafka = kafkaClient(io, clientConfig(args.bootstrap, args.clientProps));
+  if (args.group !== undefined && args.partition === undefined) {
+    const autoCommit = args.clientProps.get('enable.auto.commit');
+    const consumer = kafka.consumer({
+      groupId: args.group,
+      autoOffsetReset: reset,
+      isolationLevel: args.isolationLevel,
+      ...(autoCommit !== undefined ? { enableAutoCommit: autoCommit.trim().toLowerCase() === 'true' } : {}),
+    });
+    if (args.topic !== undefined) {
+      await partitionsToRead(args, io); // the topic exists (or is auto-created) before joining
+      consumer.subscribe([args.topic]);
+    } else {
+      consumer.subscribe(new RegExp(`^(?:${(args.include as string).replace(/,/g, '|')})$`));
+    }
+    return consumer;
+  }
+  const config: ConsumerConfig = { autoOffsetReset: reset, isolationLevel: args.isolationLevel, ...(args.group !== undefined ? { groupId: args.group } : {}) };
+  const consumer = kafka.consumer(config);
   const tps = await partitionsToRead(args, io);
   consumer.assign(tps);
   for (const tp of tps) {
     if (args.offset !== undefined) consumer.seek(tp, args.offset);
-    else consumer.seek(tp, args.fromBeginning ? 'earliest' : 'latest');
+    else consumer.seek(tp, reset);
   }
   return consumer;
 }
@@ -204,9 +225,10 @@ export async function runConsoleConsumer(args: ConsoleConsumerArgs, io: ToolIo):
   const source = await openSource(args, io);
   let count = 0;
   let stop = false;
+  // Ctrl-C: the loop ends after the current poll (at most 1 s), then the consumer closes once
+  // (committing and leaving its group).
   const off = io.onInterrupt(() => {
     stop = true;
-    void source.close();
   });
   try {
     let lastRecordAt = io.now();
@@ -224,8 +246,15 @@ export async function runConsoleConsumer(args: ConsoleConsumerArgs, io: ToolIo):
       }
       lastRecordAt = io.now();
       let out = '';
+      const rewound = new Set<string>();
       for (const r of records) {
-        if (args.maxMessages >= 0 && count >= args.maxMessages) break;
+        if (args.maxMessages >= 0 && count >= args.maxMessages) {
+          // Kafka's resetUnconsumedOffsets: what was not printed is not committed as consumed.
+          const key = `${r.topic}\0${r.partition}`;
+          if (!rewound.has(key)) source.seek({ topic: r.topic, partition: r.partition }, r.offset);
+          rewound.add(key);
+          continue;
+        }
         out += formatRecord(r, args.formatter);
         count++;
       }

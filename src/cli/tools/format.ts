@@ -50,3 +50,10 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const head = line(headers.map((h) => h.toUpperCase()));
   return [style === undefined ? head : style.bold(head), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** Kafka's ToolsUtils.prettyPrintTable: every cell padded to its column's width, then a tab. */
+export function prettyPrintTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => `${padRight(c, widths[i] as number)}\t`).join('');
+  return [headers, ...rows].map(line).join('\n') + '\n';
+}

@@ -1,64 +1,76 @@
 import { ErrorCode, errorByCode } from '../../common/index.js';
+import { partitionFor } from '../../coordinator/index.js';
 import type { GroupCoordinator } from '../../coordinator/index.js';
 import { createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic, FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/index.js';
 import type { FindCoordinatorResponseCoordinator } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { GROUP_METADATA_TOPIC, brokerNode, controllerContext, internalTopicSettings } from './admin-support.js';
+import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC, brokerNode, controllerContext, internalTopicSettings } from './admin-support.js';
 
 export const KEY_TYPE_GROUP = 0;
 export const KEY_TYPE_TRANSACTION = 1;
 
 /**
  * FindCoordinator v0-v6 (batched keys from v4). A group's coordinator is the leader of its
- * __consumer_offsets partition; while that topic does not exist it is created (as Kafka's
- * AutoTopicCreationManager does) and the answer is COORDINATOR_NOT_AVAILABLE, which clients retry.
- * Transaction coordinators do not exist yet: COORDINATOR_NOT_AVAILABLE. Unknown key types:
- * INVALID_REQUEST.
+ * __consumer_offsets partition, a transactional id's the leader of its __transaction_state
+ * partition (abs(hash(key)) % the topic's configured partitions). While the topic does not exist it
+ * is created (as Kafka's AutoTopicCreationManager does) and the answer is
+ * COORDINATOR_NOT_AVAILABLE, which clients retry. Unknown key types: INVALID_REQUEST.
  */
 export function createFindCoordinatorHandler(broker: BrokerContext, groups: GroupCoordinator) {
-  let creating: Promise<void> | undefined;
+  const creating = new Map<string, Promise<void>>();
 
-  const ensureOffsetsTopic = (): void => {
-    if (creating !== undefined) return;
+  const ensureTopic = (name: string, numPartitions: number): void => {
+    if (creating.has(name)) return;
     const config = broker.config();
-    const internal = internalTopicSettings(GROUP_METADATA_TOPIC, config)!;
+    const internal = internalTopicSettings(name, config)!;
     // Kafka would refuse (and keep answering COORDINATOR_NOT_AVAILABLE) when fewer brokers are alive
-    // than offsets.topic.replication.factor; a small cluster gets all of its brokers instead.
+    // than the topic's replication factor; a small cluster gets all of its brokers instead.
     const alive = Math.max(1, [...broker.image().brokers.values()].filter((b) => !b.fenced).length);
-    const topic = createCreateTopicsRequestCreatableTopic({
-      name: GROUP_METADATA_TOPIC,
-      numPartitions: groups.config.numPartitions,
-      replicationFactor: Math.min(internal.replicationFactor, alive),
-      assignments: [],
-      configs: internal.configs.map(([name, value]) => ({ name, value })),
-    });
+    const replicationFactor = Math.min(internal.replicationFactor, alive);
+    // With fewer replicas than configured, min.insync.replicas is capped to them, or no write would
+    // ever succeed (transaction.state.log.min.isr defaults to 2).
+    const configs = internal.configs.map(([n, value]) => ({
+      name: n,
+      value: n === 'min.insync.replicas' ? String(Math.min(Number(value), replicationFactor)) : value,
+    }));
+    const topic = createCreateTopicsRequestCreatableTopic({ name, numPartitions, replicationFactor, assignments: [], configs });
     const timeoutMs = config.get('request.timeout.ms');
-    creating = broker.controller
+    const done = broker.controller
       .createTopics(controllerContext(broker, timeoutMs, 7), createCreateTopicsRequest({ topics: [topic], timeoutMs, validateOnly: false }))
       .then(
         (res) => {
           const r = res.topics[0];
           if (r !== undefined && r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-            broker.logger.warn('creating __consumer_offsets failed', { errorCode: r.errorCode, errorMessage: r.errorMessage });
+            broker.logger.warn(`creating ${name} failed`, { errorCode: r.errorCode, errorMessage: r.errorMessage });
           }
         },
-        (err) => broker.logger.error('creating __consumer_offsets failed', { error: String(err) }),
+        (err) => broker.logger.error(`creating ${name} failed`, { error: String(err) }),
       )
-      .finally(() => (creating = undefined));
+      .finally(() => creating.delete(name));
+    creating.set(name, done);
   };
 
   const lookup = (key: string, keyType: number, listenerName: string): Omit<FindCoordinatorResponseCoordinator, 'key'> => {
     const fail = (errorCode: number) => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage: errorByCode(errorCode)?.message ?? null });
-    if (keyType === KEY_TYPE_TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (keyType !== KEY_TYPE_GROUP) return fail(ErrorCode.INVALID_REQUEST);
+    let topicName: string;
+    let numPartitions: number;
+    if (keyType === KEY_TYPE_GROUP) {
+      topicName = GROUP_METADATA_TOPIC;
+      numPartitions = groups.config.numPartitions;
+    } else if (keyType === KEY_TYPE_TRANSACTION) {
+      topicName = TRANSACTION_STATE_TOPIC;
+      numPartitions = broker.config().get('transaction.state.log.num.partitions');
+    } else {
+      return fail(ErrorCode.INVALID_REQUEST);
+    }
     const image = broker.image();
-    const topic = image.topics.byName.get(GROUP_METADATA_TOPIC);
+    const topic = image.topics.byName.get(topicName);
     if (topic === undefined) {
-      ensureOffsetsTopic();
+      ensureTopic(topicName, numPartitions);
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    const reg = topic.partitions.get(groups.partitionFor(key));
+    const reg = topic.partitions.get(partitionFor(key, numPartitions));
     if (reg === undefined || reg.leader < 0) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const leader = image.brokers.get(reg.leader);
     const node = leader === undefined || leader.fenced ? undefined : brokerNode(leader, listenerName);

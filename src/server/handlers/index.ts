@@ -5,7 +5,13 @@ import { createAdminHandlers } from './admin-handlers.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
 import { createGroupHandlers } from './group-handlers.js';
-import type { GroupCoordinator } from '../../coordinator/index.js';
+import type { GroupCoordinator, TransactionCoordinator } from '../../coordinator/index.js';
+import { createAddOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { createAddPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { createDescribeTransactionsHandler } from './describe-transactions.js';
+import { createEndTxnHandler } from './end-txn.js';
+import { createListTransactionsHandler } from './list-transactions.js';
+import type { ProducerIdManager } from '../producer-id-manager.js';
 import { createFetchHandler } from './fetch.js';
 import { createInitProducerIdHandler } from './init-producer-id.js';
 import { createListOffsetsHandler } from './list-offsets.js';
@@ -19,6 +25,11 @@ export { apiVersionsHandler };
 export * from './admin-handlers.js';
 export * from './group-handlers.js';
 export {
+  createAddOffsetsToTxnHandler,
+  createAddPartitionsToTxnHandler,
+  createDescribeTransactionsHandler,
+  createEndTxnHandler,
+  createListTransactionsHandler,
   createDeleteRecordsHandler,
   createDescribeLogDirsHandler,
   createFetchHandler,
@@ -34,8 +45,22 @@ export {
 /** Handlers that need no broker state. */
 export const ALL_HANDLERS: readonly ApiHandler[] = Object.freeze([apiVersionsHandler]);
 
-/** Every API a broker serves; ApiVersions advertises exactly these (group APIs when a coordinator is given). */
-export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordinator): ApiHandler[] {
+/** The transaction APIs served by the transaction coordinator (TxnOffsetCommit lives with the groups). */
+export function createTransactionHandlers(broker: BrokerContext, txns: TransactionCoordinator): ApiHandler[] {
+  return [
+    createAddPartitionsToTxnHandler(broker, txns),
+    createAddOffsetsToTxnHandler(broker, txns),
+    createEndTxnHandler(txns),
+    createDescribeTransactionsHandler(txns),
+    createListTransactionsHandler(txns),
+  ] as ApiHandler[];
+}
+
+/**
+ * Every API a broker serves; ApiVersions advertises exactly these (group APIs when a group
+ * coordinator is given, transaction APIs when a transaction coordinator is).
+ */
+export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordinator, txns?: { coordinator: TransactionCoordinator; producerIds: ProducerIdManager }): ApiHandler[] {
   return [
     apiVersionsHandler,
     createProduceHandler(broker),
@@ -44,10 +69,11 @@ export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordi
     createOffsetForLeaderEpochHandler(broker),
     createDeleteRecordsHandler(broker),
     createDescribeLogDirsHandler(broker),
-    createInitProducerIdHandler(broker),
+    createInitProducerIdHandler(broker, txns?.producerIds, txns?.coordinator),
     createWriteTxnMarkersHandler(broker),
     createDescribeProducersHandler(broker),
     ...createAdminHandlers(broker),
     ...(groups === undefined ? [] : [...createGroupHandlers(broker, groups), createTxnOffsetCommitHandler(broker, groups)]),
+    ...(txns === undefined ? [] : createTransactionHandlers(broker, txns.coordinator)),
   ] as ApiHandler[];
 }

@@ -16,8 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
-import { startBroker } from '../../../src/index.js';
+import { Kafka as GregorKafka, startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
+import { freePort } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
 import { groupBrokerProps } from './broker-props.js';
 
@@ -181,8 +182,8 @@ export interface MemberOptions {
   readonly sessionTimeoutMs?: number;
   /** Static membership (KIP-345): group.instance.id. */
   readonly instanceId?: string;
-  /** A Kafka-standard assignor name: 'range' or 'roundrobin'. */
-  readonly assignor?: 'range' | 'roundrobin';
+  /** A Kafka-standard assignor name: 'range', 'roundrobin' (all clients here), 'cooperative-sticky' (librdkafka). */
+  readonly assignor?: 'range' | 'roundrobin' | 'cooperative-sticky';
   readonly name?: string;
 }
 
@@ -211,10 +212,12 @@ export function startMember(kind: MemberKind, bootstrap: string, group: string, 
       // Records as JSON lines on stdout; librdkafka's rebalance notes ("% Group g rebalanced
       // (memberid ...): assigned: t [0], t [3]") on stderr. No `-o`: with -G it would override
       // the committed offsets; auto.offset.reset=earliest applies only where nothing is
-      // committed. Offsets are auto-committed every 200 ms and on close (SIGTERM).
+      // committed. Offsets are auto-committed on close (SIGTERM) and every 5 s: kcat's `-X
+      // auto.commit.interval.ms` lands in the topic config (a legacy property of the same name),
+      // so librdkafka's default interval stays.
       const args = [
         '-b', bootstrap, '-G', group, '-X', 'auto.offset.reset=earliest', '-u', '-f', '{"consumed":"%s"}\\n',
-        '-X', `session.timeout.ms=${session}`, '-X', 'heartbeat.interval.ms=300', '-X', 'auto.commit.interval.ms=200',
+        '-X', `session.timeout.ms=${session}`, '-X', 'heartbeat.interval.ms=300',
         '-X', 'fetch.wait.max.ms=200', '-X', `client.id=${name}`,
         ...(o.assignor !== undefined ? ['-X', `partition.assignment.strategy=${o.assignor}`] : []),
         ...(o.instanceId !== undefined ? ['-X', `group.instance.id=${o.instanceId}`] : []),
@@ -256,14 +259,22 @@ export class GroupBroker {
   private constructor(
     readonly dir: string,
     broker: BrokerHandle,
+    readonly props: Map<string, string>,
   ) {
     this.#broker = broker;
     this.#kafka = GroupBroker.#client(broker);
   }
 
-  static async start(): Promise<GroupBroker> {
+  /** A broker on ephemeral ports, or with `fixedPort` one that keeps its client port across restarts (so running clients reconnect). */
+  static async start(options: { fixedPort?: boolean } = {}): Promise<GroupBroker> {
     const dir = mkdtempSync(join(tmpdir(), 'gregor-groups-'));
-    return new GroupBroker(dir, await startBroker({ properties: groupBrokerProps(dir) }));
+    const props = groupBrokerProps(dir);
+    if (options.fixedPort === true) {
+      const port = await freePort();
+      props.set('listeners', `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:0`);
+      props.set('advertised.listeners', `PLAINTEXT://127.0.0.1:${port}`);
+    }
+    return new GroupBroker(dir, await startBroker({ properties: props }), props);
   }
 
   static #client(b: BrokerHandle): Kafka {
@@ -317,6 +328,20 @@ export class GroupBroker {
     };
   }
 
+  /** DescribeGroups through Gregor's own admin client (newest versions: static members' instance ids). */
+  async describeWithGregorClient(group: string): Promise<{ state: string; members: Array<{ memberId: string; groupInstanceId: string | null; partitions: number[] }> }> {
+    const admin = new GregorKafka({ bootstrapServers: this.bootstrap, clientId: 'groups-harness' }).admin();
+    try {
+      const [d] = await within('describeConsumerGroups', 15_000, admin.describeConsumerGroups([group]));
+      return {
+        state: d!.state,
+        members: d!.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, partitions: m.assignment.map((tp) => tp.partition).sort((a, b) => a - b) })),
+      };
+    } finally {
+      await admin.close();
+    }
+  }
+
   /** Committed offset per partition (OffsetFetch; -1 when none). */
   async committed(group: string, topic: string): Promise<number[]> {
     const r = await within('fetchOffsets', 15_000, (await this.admin()).fetchOffsets({ groupId: group, topics: [topic] }));
@@ -335,11 +360,11 @@ export class GroupBroker {
     return end.map((e, p) => e - Math.max(0, committed[p] ?? 0));
   }
 
-  /** Stops the broker and starts it again on the same log dir (new ephemeral ports). */
+  /** Stops the broker and starts it again on the same log dir (and the same client port if fixed). */
   async restart(): Promise<void> {
     await this.#closeAdmin();
     await within('broker close', 30_000, this.#broker.close());
-    this.#broker = await within('broker start', 30_000, startBroker({ properties: groupBrokerProps(this.dir) }));
+    this.#broker = await within('broker start', 30_000, startBroker({ properties: this.props }));
     this.#kafka = GroupBroker.#client(this.#broker);
   }
 

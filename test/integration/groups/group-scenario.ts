@@ -6,7 +6,8 @@
  *   3. SIGKILL one member (no LeaveGroup): the survivors own every partition within the session
  *      timeout (plus one rebalance), and consume what is produced after the kill (at-least-once:
  *      every record produced is consumed by someone);
- *   4. the survivors close cleanly; the group is Empty with everything committed;
+ *   4. one survivor closes cleanly: the other owns every partition at once (LeaveGroup, no
+ *      session timeout); it closes too; the group is Empty with everything committed;
  *   5. the broker restarts on the same log dir; the committed offsets are still there; records
  *      produced now show as lag; a new member resumes exactly at the committed offsets (it
  *      consumes the new records and none of the old).
@@ -20,6 +21,8 @@ export const PARTITIONS = 6;
 export interface ScenarioResult {
   /** Milliseconds from the SIGKILL to the survivors owning every partition. */
   readonly reassignMs: number;
+  /** Milliseconds from a member's clean close to the last member owning every partition. */
+  readonly leaveMs: number;
   /** Milliseconds per phase, for the test's diagnostics. */
   readonly phases: Record<string, number>;
 }
@@ -70,15 +73,21 @@ export async function fullGroupScenario(kind: MemberKind, options: MemberOptions
     phase('reassign');
     await broker.produce(topic, PARTITIONS, second);
     await waitFor('every record produced after the kill consumed', () => consumedAll(second), 30_000, state);
+    phase('consume-after-kill');
     assert.ok(consumedAll(first), 'at-least-once: all records of the first batch were consumed');
     await waitForAsync('zero lag after the kill', () => broker.lag(group, topic), (lag) => lag.every((l) => l === 0), 15_000);
-    phase('consume-after-kill');
+    phase('commit-after-kill');
 
-    for (const m of survivors) await m.stop();
+    // A clean close (LeaveGroup) hands the partitions over at once, not after a session timeout.
+    const leftAt = Date.now();
+    await survivors[0]!.stop();
+    await waitFor('the last member owning every partition after the other left', () => survivors[1]!.assigned.length === PARTITIONS, sessionTimeoutMs + 10_000, state);
+    const leaveMs = Date.now() - leftAt;
+    await survivors[1]!.stop();
     const expected = Array.from({ length: PARTITIONS }, (_, p) => (first.length + second.length) / PARTITIONS);
     assert.deepEqual(await broker.committed(group, topic), expected, 'committed offsets at the log end after a clean close');
     await waitForAsync('DescribeGroups: Empty', () => broker.describe(group, topic), (d) => d.state === 'Empty' && d.members.length === 0, 15_000);
-    phase('close');
+    phase('leave-close');
 
     await broker.restart();
     const after = await waitForAsync('committed offsets after the restart', () => broker.committed(group, topic), (c) => c.length === PARTITIONS && c.every((o) => o >= 0), 20_000);
@@ -95,7 +104,7 @@ export async function fullGroupScenario(kind: MemberKind, options: MemberOptions
     await resumed.stop();
     assert.deepEqual(await broker.lag(group, topic), Array(PARTITIONS).fill(0));
     phase('resume');
-    return { reassignMs, phases };
+    return { reassignMs, leaveMs, phases };
   } finally {
     for (const m of members) m.kill('SIGKILL');
     await broker.close();

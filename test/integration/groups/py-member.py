@@ -1,5 +1,5 @@
 """A Python group member for the consumer-group tests:
-python3 py-member.py <kafka-python|confluent> <bootstrap> <group> <topic> [session=<ms>] [assignor=range|roundrobin]
+python3 py-member.py <kafka-python|confluent> <bootstrap> <group> <topic> [session=<ms>] [assignor=range|roundrobin|cooperative-sticky (confluent)]
   [instance=<group.instance.id> (confluent only: kafka-python 2.0.2 has no static membership)]
 Prints JSON lines: {"assigned": [...]} on every assignment, {"consumed": "<value>"} per record,
 {"error": "<text>"} per client error. Commits synchronously after each poll; exits cleanly (leaving
@@ -57,8 +57,17 @@ if kind == "kafka-python":
 else:
     from confluent_kafka import Consumer, KafkaError, KafkaException
 
+    # Ownership as a set: with cooperative-sticky the callbacks carry increments, not the whole assignment.
+    owned = set()
+
     def on_assign(consumer, partitions):
-        emit({"assigned": sorted(p.partition for p in partitions)})
+        owned.update(p.partition for p in partitions)
+        emit({"assigned": sorted(owned)})
+
+    def on_revoke(consumer, partitions):
+        owned.difference_update(p.partition for p in partitions)
+        if partitions:
+            emit({"assigned": sorted(owned)})
 
     conf = {"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
             "enable.auto.commit": False, "session.timeout.ms": session_ms, "heartbeat.interval.ms": 300,
@@ -67,7 +76,7 @@ else:
     if "instance" in opts:
         conf["group.instance.id"] = opts["instance"]
     c = Consumer(conf)
-    c.subscribe([topic], on_assign=on_assign)
+    c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
     while running:
         msgs = c.consume(num_messages=100, timeout=0.2)
         got = False

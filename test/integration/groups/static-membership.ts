@@ -62,6 +62,14 @@ export async function staticMembership(kind: 'confluent' | 'platformatic', t: Te
       assert.ok(await holdsFor(() => noRebalance() && restarted.assignments === 1, SESSION_MS + 1500), `a rebalance after the old session expired: ${state()}`);
       before = after;
     }
+    // DescribeGroups v4+ (Gregor's admin client) names each member's instance id.
+    const ours = await broker.describeWithGregorClient(GROUP);
+    assert.equal(ours.state, 'Stable');
+    assert.deepEqual(ours.members.map((m) => m.groupInstanceId).sort(), ['s1', 's2', 's3']);
+    for (const instance of ['s1', 's2', 's3']) {
+      const m = ours.members.find((x) => x.groupInstanceId === instance)!;
+      assert.deepEqual(m.partitions, members.get(instance)!.assigned, `${instance}'s assignment`);
+    }
 
     // A second process with s3's instance id replaces the running s3, which is fenced.
     const s3 = members.get('s3')!;

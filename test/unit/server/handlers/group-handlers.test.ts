@@ -34,7 +34,7 @@ function setup() {
   return { broker, h, gc: h.gc };
 }
 
-test('FindCoordinator: creates __consumer_offsets on first use; v0-v3 single key, v4+ batched; transactions not yet', async () => {
+test('FindCoordinator: creates __consumer_offsets on first use; v0-v3 single key, v4+ batched', async () => {
   const { broker, gc } = setup();
   const handler = createFindCoordinatorHandler(broker, gc);
   const first = await callHandler(handler, FindCoordinatorRequest.create({ key: 'g', keyType: 0 }), 3);

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Kafka's bin/kafka-consumer-groups.sh for Gregor: runs the compiled `kafka-consumer-groups` (see docs/tools.md).
+js="$(dirname "$0")/../dist/src/cli/bin/kafka-consumer-groups.js"
+if [ ! -f "$js" ]; then echo "Gregor is not built yet: run 'npm run build' in $(cd "$(dirname "$0")/.." && pwd) first." >&2; exit 1; fi
+exec node "$js" "$@"
