@@ -35,6 +35,8 @@ export interface CopyScenario {
   readonly partitions: number;
   readonly perPartition: number;
   readonly kills: number;
+  /** Of which this many SIGKILL the broker (the copier keeps running through the restart, or exits and is restarted). */
+  readonly brokerKills?: number;
   readonly maxBatch: number;
   readonly log: (line: string) => void;
 }
@@ -44,13 +46,23 @@ export interface CopyScenario {
  * the next transaction, or between transactions); early: after init_transactions, while the
  * consumer joins the group, fetches offsets or runs its first transaction.
  */
-type Kill = { mode: 'stall'; stallAt: number } | { mode: 'timed'; afterCommits: number; delayMs: number } | { mode: 'early'; delayMs: number };
+type Kill =
+  | { mode: 'stall'; stallAt: number }
+  | { mode: 'timed'; afterCommits: number; delayMs: number }
+  | { mode: 'early'; delayMs: number }
+  | { mode: 'broker'; afterCommits: number; delayMs: number };
 
-function planKills(prng: Prng, kills: number): Kill[] {
+function planKills(prng: Prng, kills: number, brokerKills: number): Kill[] {
   const plan: Kill[] = [];
+  const brokerAt = new Set<number>();
+  while (brokerAt.size < brokerKills) brokerAt.add(prng.int(0, kills - 1));
   const modes = ['stall', 'timed', 'early'] as const;
   for (let k = 0; k < kills; k++) {
     // At least one of each kind, the rest seeded.
+    if (brokerAt.has(k)) {
+      plan.push({ mode: 'broker', afterCommits: prng.int(1, 3), delayMs: prng.int(0, 40) });
+      continue;
+    }
     const mode = k < modes.length ? modes[k]! : prng.pick(modes);
     plan.push(
       mode === 'stall' ? { mode, stallAt: prng.int(1, 3) }
@@ -88,7 +100,7 @@ export function sameRecords(what: string, actual: readonly [number, string][], e
 
 export async function runCopyScenario(s: CopyScenario): Promise<void> {
   const prng = new Prng(s.seed);
-  const plan = planKills(prng, s.kills);
+  const plan = planKills(prng, s.kills, s.brokerKills ?? 0);
   s.log(`seed ${s.seed} (GREGOR_SEED=${s.seed} to repeat); kills: ${JSON.stringify(plan)}`);
   const broker: BrokerProcess = await startTxnBroker();
   const copiers: JsonChild[] = [];
@@ -118,6 +130,14 @@ export async function runCopyScenario(s: CopyScenario): Promise<void> {
         } else {
           await c.waitEvent(`${kill.afterCommits} commits`, (ev) => ev.filter((e) => 'committed' in e).length >= kill.afterCommits, 40_000);
           await new Promise((r) => setTimeout(r, kill.delayMs));
+        }
+        if (kill.mode === 'broker') {
+          const before = c.count('committed');
+          await broker.kill();
+          await broker.startAgain();
+          // The copier carries on (a commit after the restart) or gives up with an error (restarted below).
+          await waitFor('the copier to commit again or exit after the broker restart', () => !c.running || c.count('committed') > before, 40_000, () => c.describe());
+          s.log(`run ${k + 1}: broker restarted at ${before} commits; copier ${c.running ? `committed ${c.count('committed') - before} more` : `exited: ${JSON.stringify(c.events.at(-1))}`}`);
         }
         await c.kill('SIGKILL');
         s.log(`run ${k + 1}: killed (${kill.mode}) after ${c.count('committed')} commits of ${c.sum('committed')} records, ${Date.now() - started} ms`);
