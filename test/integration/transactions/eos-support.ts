@@ -154,6 +154,35 @@ export async function produceInput(bootstrap: string, topic: string, partitions:
   }
 }
 
+/**
+ * Like produceInput, but in kafkajs transactions of 25 records per partition, each committed one
+ * followed by an aborted one of 5 records per partition (values `aborted-<p>-<j>`).
+ */
+export async function produceTransactionalInput(bootstrap: string, topic: string, partitions: number, perPartition: number): Promise<void> {
+  const kafka = new KafkaJs({ clientId: 'eos-input-txn', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ transactionalId: `${topic}-input`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let aborted = 0;
+  try {
+    for (let from = 0; from < perPartition; from += 25) {
+      const committed = await producer.transaction();
+      const messages = [];
+      for (let p = 0; p < partitions; p++) {
+        for (let i = from; i < Math.min(perPartition, from + 25); i++) messages.push({ partition: p, key: `k${p}-${i}`, value: inputValue(p, i) });
+      }
+      await committed.send({ topic, acks: -1, messages });
+      await committed.commit();
+      const abort = await producer.transaction();
+      const junk = [];
+      for (let p = 0; p < partitions; p++) for (let j = 0; j < 5; j++) junk.push({ partition: p, value: `aborted-${p}-${aborted++}` });
+      await abort.send({ topic, acks: -1, messages: junk });
+      await abort.abort();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 export async function createTopics(bootstrap: string, topics: readonly { name: string; partitions: number }[]): Promise<void> {
   const kafka = new Kafka({ bootstrapServers: bootstrap, clientId: 'eos-admin' });
   const admin = kafka.admin();
