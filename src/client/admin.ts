@@ -758,7 +758,14 @@ export class Admin {
   async describeProducers(partitions: readonly TopicPartition[]): Promise<(TopicPartition & ItemResult & { activeProducers: readonly ProducerState[] })[]> {
     const answers = new Map<string, { activeProducers: ProducerState[]; error?: KafkaError }>();
     await this.retrying(async () => {
-      const todo = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
+      const pending = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
+      await this.cluster.topics([...new Set(pending.map((tp) => tp.topic))]);
+      // A partition the metadata does not have is that partition's error, not the whole call's.
+      const todo = pending.filter((tp) => {
+        if (this.cluster.topic(tp.topic)?.partitions[tp.partition] !== undefined) return true;
+        answers.set(tpKey(tp.topic, tp.partition), { activeProducers: [], error: new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${tp.topic}-${tp.partition} does not exist`) });
+        return false;
+      });
       const groups = await groupByLeader(this.cluster, todo);
       await Promise.all(
         [...groups].map(async ([leader, list]) => {

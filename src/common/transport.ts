@@ -25,9 +25,11 @@ export interface TransportSocket {
   start(events: TransportSocketEvents): void;
   /**
    * Writes the slices in order as one vectored write. Returns false when the socket's buffer is
-   * over its high-water mark: the caller should stop producing until `onDrain`.
+   * over its high-water mark: the caller should stop producing until `onDrain`. `onWritten`, if
+   * given, is called once the OS has taken these bytes (or the socket failed), after which the
+   * slices' memory may be reused.
    */
-  write(slices: readonly Buffer[]): boolean;
+  write(slices: readonly Buffer[], onWritten?: () => void): boolean;
   /** Stops reading from the OS (TCP flow control then pushes back on the peer). */
   pauseReading(): void;
   resumeReading(): void;

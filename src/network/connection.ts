@@ -1,4 +1,5 @@
 import { assertNever } from '../common/index.js';
+import { RECORDS_BUFFER_POOL } from '../protocol/index.js';
 import type { Clock, Logger, SocketAddress, TransportSocket } from '../common/index.js';
 import { ConnectionCore } from './connection-core.js';
 import type { CloseReason, InboundRequest } from './connection-core.js';
@@ -148,7 +149,8 @@ export class Connection {
     const out = this.core.takeOutput();
     if (out.length > 0 && !this.socketClosed) {
       this.lastActiveMs = this.clock.monotonicMs();
-      if (!this.socket.write(out)) this.core.setWritable(false);
+      // Pooled record buffers (fetch reads) go back to their pool once the OS has the bytes.
+      if (!this.socket.write(out, () => RECORDS_BUFFER_POOL.release(out))) this.core.setWritable(false);
     }
     if (this.core.closed !== undefined && !this.ended) {
       this.ended = true;

@@ -53,13 +53,20 @@ class TcpSocket implements TransportSocket {
     s.resume();
   }
 
-  write(slices: readonly Buffer[]): boolean {
+  write(slices: readonly Buffer[], onWritten?: () => void): boolean {
     const s = this.socket;
-    if (s.destroyed || !s.writable) return true;
-    if (slices.length === 1) return s.write(slices[0]!);
+    if (s.destroyed || !s.writable) {
+      onWritten?.();
+      return true;
+    }
+    // Node calls a write's callback once libuv is done with its bytes (or the write failed).
+    const done = onWritten === undefined ? undefined : () => onWritten();
+    if (slices.length === 1) return s.write(slices[0]!, done);
     // Corked writes leave as one writev: one syscall for a whole response, or a pipelined burst.
     s.cork();
-    for (const b of slices) s.write(b);
+    const last = slices.length - 1;
+    for (let i = 0; i < last; i++) s.write(slices[i]!);
+    s.write(slices[last]!, done);
     s.uncork();
     return !s.writableNeedDrain;
   }
