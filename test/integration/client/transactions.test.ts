@@ -1,8 +1,8 @@
 /**
  * The transactional producer end to end: committed records are read under read_committed and
  * aborted ones are not, offsets sent with a transaction count only when it commits, and a second
- * producer with the same transactional id fences the first. Skipped while the broker has no
- * transaction coordinator.
+ * producer with the same transactional id fences the first; a read_committed consumer's position
+ * passes the commit marker that ends what it read.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,14 +12,13 @@ import { GROUP_BROKER_PROPS } from './group-support.js';
 
 let fx: BrokerFixture;
 let kafka: Kafka;
-let available = false;
 
 before(async () => {
   fx = await startFixture({ ...GROUP_BROKER_PROPS, 'transaction.state.log.num.partitions': '2', 'transaction.state.log.replication.factor': '1', 'transaction.state.log.min.isr': '1' });
   kafka = fx.kafka();
   const admin = fx.kafka({ retries: 30 }).admin(); // the coordinator comes up once __transaction_state exists
   const [probe] = await admin.describeTransactions(['probe']);
-  available = probe!.error?.name !== 'COORDINATOR_NOT_AVAILABLE' && probe!.error?.name !== 'UNSUPPORTED_VERSION';
+  assert.equal(probe!.error?.name, 'TRANSACTIONAL_ID_NOT_FOUND', 'the transaction coordinator is up');
   await admin.createTopics([
     { name: 'tx-out', numPartitions: 2 },
     { name: 'tx-in', numPartitions: 1 },
@@ -42,8 +41,7 @@ async function readCommitted(topic: string, partitions: number, expected: number
   return out.sort();
 }
 
-test('commit and abort: read_committed sees only committed records', async (t) => {
-  if (!available) return t.skip('the broker has no transaction coordinator yet');
+test('commit and abort: read_committed sees only committed records', async () => {
   const producer = kafka.producer({ transactionalId: 'tx-a' });
   await producer.initTransactions();
   producer.beginTransaction();
@@ -59,8 +57,7 @@ test('commit and abort: read_committed sees only committed records', async (t) =
   assert.deepEqual(await readCommitted('tx-out', 2, 5), ['c0', 'c1', 'c2', 'c3', 'c4']);
 });
 
-test('offsets sent with a transaction are committed with it', async (t) => {
-  if (!available) return t.skip('the broker has no transaction coordinator yet');
+test('offsets sent with a transaction are committed with it', async () => {
   const plain = kafka.producer();
   await plain.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic: 'tx-in', partition: 0, value: `in${i}` })));
   await plain.close();
@@ -85,8 +82,7 @@ test('offsets sent with a transaction are committed with it', async (t) => {
   await consumer.close();
 });
 
-test('a second producer with the same transactional id fences the first', async (t) => {
-  if (!available) return t.skip('the broker has no transaction coordinator yet');
+test('a second producer with the same transactional id fences the first', async () => {
   const first = kafka.producer({ transactionalId: 'tx-c' });
   await first.initTransactions();
   first.beginTransaction();
@@ -104,8 +100,7 @@ test('a second producer with the same transactional id fences the first', async 
   assert.ok(!seen.includes('zombie'));
 });
 
-test('admin: listTransactions and describeTransactions show an open transaction', async (t) => {
-  if (!available) return t.skip('the broker has no transaction coordinator yet');
+test('admin: listTransactions and describeTransactions show an open transaction', async () => {
   const producer = kafka.producer({ transactionalId: 'tx-d' });
   await producer.initTransactions();
   producer.beginTransaction();
@@ -123,4 +118,22 @@ test('admin: listTransactions and describeTransactions show an open transaction'
   await producer.abortTransaction();
   await producer.close();
   await admin.close();
+});
+
+test('read_committed: the position passes the commit marker after the last record', async () => {
+  const producer = kafka.producer({ transactionalId: 'tx-pos' });
+  await producer.initTransactions();
+  producer.beginTransaction();
+  await producer.sendBatch([0, 1, 2].map((i) => ({ topic: 'tx-in', partition: 0, value: `p${i}` })));
+  await producer.commitTransaction();
+  await producer.close();
+  const consumer = kafka.consumer({ isolationLevel: 'read_committed', autoOffsetReset: 'earliest', fetchMaxWaitMs: 50 });
+  consumer.assign([{ topic: 'tx-in', partition: 0 }]);
+  const seen: number[] = [];
+  const deadline = Date.now() + 10_000;
+  while (seen.length < 3 && Date.now() < deadline) seen.push(...(await consumer.poll(200)).map((r) => r.offset));
+  assert.deepEqual(seen.slice(-3), [seen.at(-3)!, seen.at(-3)! + 1, seen.at(-3)! + 2]);
+  // Three records at n..n+2, then the marker at n+3: Kafka's consumer stands at n+4.
+  assert.equal(await consumer.position({ topic: 'tx-in', partition: 0 }), seen.at(-1)! + 2);
+  await consumer.close();
 });
