@@ -157,6 +157,8 @@ export interface ItemResult {
 
 export interface ReplicaState {
   readonly replicaId: number;
+  /** The replica's log directory id (DescribeQuorum v2+; the zero uuid when the broker does not say). */
+  readonly replicaDirectoryId: string;
   readonly logEndOffset: number;
   readonly lastFetchTimestamp: number;
   readonly lastCaughtUpTimestamp: number;
@@ -200,6 +202,8 @@ export interface ProducerState {
 
 export interface TransactionListing {
   readonly transactionalId: string;
+  /** The broker whose transaction coordinator listed it. */
+  readonly coordinatorId: number;
   readonly producerId: number;
   readonly state: string;
 }
@@ -662,8 +666,9 @@ export class Admin {
       const p = r.topics[0]?.partitions[0];
       if (p === undefined) throw new KafkaError('UNKNOWN_SERVER_ERROR', 'DescribeQuorum: no partition in the answer');
       if (p.errorCode !== 0) throw responseError(p.errorCode, 'DescribeQuorum', p.errorMessage);
-      const replica = (v: { replicaId: number; logEndOffset: number; lastFetchTimestamp: number; lastCaughtUpTimestamp: number }): ReplicaState => ({
+      const replica = (v: { replicaId: number; replicaDirectoryId: string; logEndOffset: number; lastFetchTimestamp: number; lastCaughtUpTimestamp: number }): ReplicaState => ({
         replicaId: v.replicaId,
+        replicaDirectoryId: v.replicaDirectoryId,
         logEndOffset: v.logEndOffset,
         lastFetchTimestamp: v.lastFetchTimestamp,
         lastCaughtUpTimestamp: v.lastCaughtUpTimestamp,
@@ -755,11 +760,24 @@ export class Admin {
   // ---- transactions ----
 
   /** Producers with state on partitions (DescribeProducers to each leader), as kafka-transactions describe-producers shows. */
-  async describeProducers(partitions: readonly TopicPartition[]): Promise<(TopicPartition & ItemResult & { activeProducers: readonly ProducerState[] })[]> {
+  async describeProducers(
+    partitions: readonly TopicPartition[],
+    options: { brokerId?: number } = {},
+  ): Promise<(TopicPartition & ItemResult & { activeProducers: readonly ProducerState[] })[]> {
     const answers = new Map<string, { activeProducers: ProducerState[]; error?: KafkaError }>();
+    const brokerId = options.brokerId;
     await this.retrying(async () => {
-      const todo = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
-      const groups = await groupByLeader(this.cluster, todo);
+      const pending = partitions.filter((tp) => !answers.has(tpKey(tp.topic, tp.partition)));
+      await this.cluster.topics([...new Set(pending.map((tp) => tp.topic))]);
+      // A partition the metadata does not have is that partition's error, not the whole call's.
+      const todo = pending.filter((tp) => {
+        if (this.cluster.topic(tp.topic)?.partitions[tp.partition] !== undefined) return true;
+        answers.set(tpKey(tp.topic, tp.partition), { activeProducers: [], error: new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${tp.topic}-${tp.partition} does not exist`) });
+        return false;
+      });
+      // With a broker id (Kafka's DescribeProducersOptions.brokerId) that replica answers, and a
+      // NOT_LEADER_OR_FOLLOWER from it is final.
+      const groups = brokerId === undefined ? await groupByLeader(this.cluster, todo) : new Map(todo.length === 0 ? [] : [[brokerId, todo]]);
       await Promise.all(
         [...groups].map(async ([leader, list]) => {
           const conn = await this.cluster.connection(leader);
@@ -774,8 +792,8 @@ export class Admin {
           for (const t of r.topics) {
             for (const p of t.partitions) {
               if (p.errorCode !== 0) {
-                const e = responseError(p.errorCode, `describing producers of ${t.name}-${p.partitionIndex}`, p.errorMessage);
-                if (e.retriable) {
+                const e = responseError(p.errorCode, `describing producers of ${t.name}-${p.partitionIndex}${brokerId === undefined ? '' : ` on broker ${brokerId}`}`, p.errorMessage);
+                if (e.retriable && (brokerId === undefined || e.name !== 'NOT_LEADER_OR_FOLLOWER')) {
                   retry = e;
                   this.cluster.invalidate(t.name);
                   continue;
@@ -805,6 +823,38 @@ export class Admin {
     });
   }
 
+  /**
+   * Aborts an open transaction on one partition by writing an ABORT marker for its producer
+   * (WriteTxnMarkers to the partition's leader), as Kafka's Admin.abortTransaction does for
+   * hanging transactions. A coordinator epoch of -1 (never written) is sent as 0.
+   */
+  async abortTransaction(spec: TopicPartition & { producerId: number; producerEpoch: number; coordinatorEpoch: number }): Promise<void> {
+    const what = `abort of ${spec.topic}-${spec.partition} (producer id ${spec.producerId}, epoch ${spec.producerEpoch}, coordinator epoch ${spec.coordinatorEpoch})`;
+    await this.retrying(async () => {
+      const groups = await groupByLeader(this.cluster, [spec]);
+      const [leader] = [...groups.keys()];
+      const conn = await this.cluster.connection(leader as number);
+      const r = await conn.send(Apis.WriteTxnMarkers, {
+        markers: [
+          {
+            producerId: spec.producerId,
+            producerEpoch: spec.producerEpoch,
+            transactionResult: false,
+            coordinatorEpoch: Math.max(0, spec.coordinatorEpoch),
+            topics: [{ name: spec.topic, partitionIndexes: [spec.partition] }],
+          },
+        ],
+      });
+      const p = r.markers.find((m) => m.producerId === spec.producerId)?.topics.find((t) => t.name === spec.topic)?.partitions.find((x) => x.partitionIndex === spec.partition);
+      if (p === undefined) throw new KafkaError('UNKNOWN_SERVER_ERROR', `WriteTxnMarkers: no answer for the ${what}`);
+      if (p.errorCode !== 0) {
+        const e = responseError(p.errorCode, `WriteTxnMarkers for the ${what}`);
+        if (e.retriable) this.cluster.invalidate(spec.topic);
+        throw e;
+      }
+    });
+  }
+
   /** Transactional ids known to the transaction coordinators of every broker, optionally filtered. */
   async listTransactions(options: { states?: readonly string[]; producerIds?: readonly number[]; durationFilterMs?: number } = {}): Promise<TransactionListing[]> {
     return this.retrying(async () => {
@@ -819,7 +869,7 @@ export class Admin {
             durationFilter: options.durationFilterMs ?? -1,
           });
           if (r.errorCode !== 0) throw responseError(r.errorCode, `ListTransactions on broker ${id}`);
-          for (const t of r.transactionStates) out.set(t.transactionalId, { transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState });
+          for (const t of r.transactionStates) out.set(t.transactionalId, { transactionalId: t.transactionalId, coordinatorId: id, producerId: t.producerId, state: t.transactionState });
         }),
       );
       return [...out.values()].sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));

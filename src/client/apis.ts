@@ -72,6 +72,8 @@ import {
   TxnOffsetCommitResponse,
   EndTxnRequest,
   EndTxnResponse,
+  WriteTxnMarkersRequest,
+  WriteTxnMarkersResponse,
 } from '../protocol/index.js';
 
 /** One API as the client calls it: key, request and response codecs, typed. */
@@ -136,4 +138,5 @@ export const Apis = Object.freeze({
   AddOffsetsToTxn: api('AddOffsetsToTxn', AddOffsetsToTxnRequest, AddOffsetsToTxnResponse),
   TxnOffsetCommit: api('TxnOffsetCommit', TxnOffsetCommitRequest, TxnOffsetCommitResponse),
   EndTxn: api('EndTxn', EndTxnRequest, EndTxnResponse),
+  WriteTxnMarkers: api('WriteTxnMarkers', WriteTxnMarkersRequest, WriteTxnMarkersResponse),
 });

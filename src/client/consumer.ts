@@ -508,6 +508,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const taken = s.buffered.splice(0, n);
       for (const r of taken) out.push(r);
       s.position = taken[taken.length - 1]!.offset + 1;
+      // Everything fetched is handed out: trailing control or aborted batches are passed too (Kafka's
+      // consumer positions after a commit marker, not on it).
+      if (s.buffered.length === 0 && s.fetchOffset > s.position) s.position = s.fetchOffset;
       if (markConsumed) s.consumed = s.position;
       if (out.length >= this.maxPollRecords) break;
     }

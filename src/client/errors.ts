@@ -48,3 +48,8 @@ export class ClientClosedError extends Error {
 export class IllegalStateError extends Error {
   override readonly name = 'IllegalStateError';
 }
+
+/** A record of a transaction that was aborted before the record was sent (Kafka's TransactionAbortedException). */
+export class TransactionAbortedError extends Error {
+  override readonly name = 'TransactionAbortedError';
+}

@@ -3,7 +3,7 @@ export type { ClientEnv, Connector } from './env.js';
 export { Apis, type Api } from './apis.js';
 export { Connection, defaultConnectionOptions, type ConnectionOptions, type SendOptions } from './connection.js';
 export { Cluster, type BrokerNode, type ClusterOptions, type PartitionInfo, type TopicInfo } from './cluster.js';
-export { ClientClosedError, IllegalStateError, KafkaError, isRetriable } from './errors.js';
+export { ClientClosedError, IllegalStateError, KafkaError, TransactionAbortedError, isRetriable } from './errors.js';
 export { murmur2, toPositive } from './murmur2.js';
 export { DefaultPartitioner, RoundRobinPartitioner, partitionForKey, type Partitioner, type PartitionerInput } from './partitioner.js';
 export {

@@ -12,7 +12,9 @@ import {
 import { Apis } from './apis.js';
 import type { Cluster, TopicInfo } from './cluster.js';
 import { delay } from './env.js';
-import { ClientClosedError, invalidatesMetadata, responseError } from './errors.js';
+import { CoordinatorCache, isCoordinatorMoved } from './coordinator.js';
+import { ClientClosedError, IllegalStateError, TransactionAbortedError, invalidatesMetadata, responseError } from './errors.js';
+import type { ConsumerGroupMetadata, OffsetAndMetadata } from './group.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -66,7 +68,14 @@ export interface ProducerConfig {
   readonly partitioner?: Partitioner;
   /** The broker waits this long for replication with acks=all (the request's timeout). Default request.timeout.ms. */
   readonly ackTimeoutMs?: number;
+  /** transactional.id: enables transactions (initTransactions, beginTransaction, ...); implies idempotence. */
+  readonly transactionalId?: string;
+  /** transaction.timeout.ms: the coordinator aborts a transaction open longer than this. Default 60000. */
+  readonly transactionTimeoutMs?: number;
 }
+
+/** Kafka's TransactionManager states, reduced to what the client acts on. */
+type TxnState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 'committing' | 'aborting' | 'abortable-error' | 'fatal-error';
 
 interface Pending {
   readonly resolve: (m: RecordMetadata) => void;
@@ -153,6 +162,19 @@ export class Producer {
   private appendDrainScheduled = false;
   private retryTimer: Cancel | undefined;
   private closed = false;
+  private readonly transactionalId: string | null;
+  private readonly transactionTimeoutMs: number;
+  private txnState: TxnState = 'uninitialized';
+  /** Why the transaction must be aborted (abortable-error) or the producer closed (fatal-error). */
+  private txnError: KafkaError | undefined;
+  /** Partitions the coordinator has in the open transaction (AddPartitionsToTxn answered). */
+  private readonly txnPartitions = new Set<string>();
+  private addingPartitions: Promise<void> | undefined;
+  private txnHasOffsets = false;
+  /** A transactional batch failed: sequences are off, so the epoch is bumped after the abort (KIP-360). */
+  private needsEpochBump = false;
+  private readonly txnCoordinators: CoordinatorCache;
+  private readonly groupCoordinators: CoordinatorCache;
 
   constructor(private readonly cluster: Cluster, private readonly config: ProducerConfig = {}) {
     const acks = config.acks ?? 'all';
@@ -170,6 +192,297 @@ export class Producer {
     this.partitioner = config.partitioner ?? new DefaultPartitioner(this.batchSize, cluster.env.random);
     if (config.idempotent === true && this.acks !== -1) throw new RangeError('an idempotent producer needs acks=all');
     this.idempotenceWanted = (config.idempotent ?? true) && this.acks === -1;
+    this.transactionalId = config.transactionalId ?? null;
+    this.transactionTimeoutMs = config.transactionTimeoutMs ?? 60_000;
+    if (this.transactionalId !== null) {
+      if (this.transactionalId === '') throw new RangeError('transactionalId must not be empty');
+      if (this.acks !== -1 || config.idempotent === false) throw new RangeError('a transactional producer needs idempotence (acks=all)');
+    }
+    this.txnCoordinators = new CoordinatorCache(cluster, 'transaction');
+    this.groupCoordinators = new CoordinatorCache(cluster, 'group');
+  }
+
+  // ---- transactions ----
+
+  /**
+   * Registers the transactional id with its coordinator (InitProducerId): fences older producers
+   * with the same id and completes (aborts) a transaction they left open. Call once, first.
+   */
+  async initTransactions(): Promise<void> {
+    const tid = this.requireTransactional('initTransactions');
+    if (this.txnState !== 'uninitialized') throw new IllegalStateError(`initTransactions: the producer is ${this.txnState}, not uninitialized`);
+    this.txnState = 'initializing';
+    try {
+      await this.initTransactionalId(tid, NO_PRODUCER_ID, NO_PRODUCER_EPOCH);
+      this.txnState = 'ready';
+    } catch (e) {
+      this.txnState = 'uninitialized';
+      throw e;
+    }
+  }
+
+  /** Starts a transaction: the records sent until commit or abort become visible (read_committed) together, or never. */
+  beginTransaction(): void {
+    this.requireTransactional('beginTransaction');
+    this.throwIfFatal();
+    if (this.txnState !== 'ready') throw new IllegalStateError(`beginTransaction: the producer is ${this.txnState}, not ready`);
+    this.txnPartitions.clear();
+    this.txnHasOffsets = false;
+    this.txnError = undefined;
+    this.txnState = 'in-transaction';
+  }
+
+  /**
+   * Commits a consumer group's offsets as part of the transaction (AddOffsetsToTxn, then
+   * TxnOffsetCommit to the group's coordinator): they take effect only if the transaction commits.
+   * Pass the consumer's `groupMetadata()` so a member fenced by a rebalance cannot commit (KIP-447).
+   */
+  async sendOffsetsToTransaction(offsets: readonly OffsetAndMetadata[], group: ConsumerGroupMetadata | string): Promise<void> {
+    const tid = this.requireTransactional('sendOffsetsToTransaction');
+    this.requireInTransaction('sendOffsetsToTransaction');
+    const meta: ConsumerGroupMetadata = typeof group === 'string' ? { groupId: group, generationId: -1, memberId: '', groupInstanceId: null } : group;
+    try {
+      await this.coordinatorCall(this.txnCoordinators, tid, 'AddOffsetsToTxn', async (conn) => {
+        const r = await conn.send(Apis.AddOffsetsToTxn, { transactionalId: tid, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: meta.groupId });
+        return r.errorCode;
+      });
+      this.txnHasOffsets = true;
+      let todo = [...offsets];
+      await this.coordinatorCall(this.groupCoordinators, meta.groupId, 'TxnOffsetCommit', async (conn) => {
+        const byTopic = new Map<string, OffsetAndMetadata[]>();
+        for (const o of todo) {
+          let l = byTopic.get(o.topic);
+          if (l === undefined) byTopic.set(o.topic, (l = []));
+          l.push(o);
+        }
+        const r = await conn.send(Apis.TxnOffsetCommit, {
+          transactionalId: tid,
+          groupId: meta.groupId,
+          producerId: this.producerId,
+          producerEpoch: this.producerEpoch,
+          generationId: meta.generationId,
+          memberId: meta.memberId,
+          groupInstanceId: meta.groupInstanceId,
+          topics: [...byTopic].map(([name, list]) => ({
+            name,
+            partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, committedMetadata: o.metadata ?? '' })),
+          })),
+        });
+        // Partitions answered with a retriable error are sent again; the first other error wins.
+        let worst = 0;
+        const again: OffsetAndMetadata[] = [];
+        for (const t of r.topics) {
+          for (const p of t.partitions) {
+            if (p.errorCode === 0) continue;
+            const e = new KafkaError(p.errorCode);
+            if (e.retriable || isCoordinatorMoved(e)) {
+              again.push(...todo.filter((o) => o.topic === t.name && o.partition === p.partitionIndex));
+              if (worst === 0) worst = p.errorCode;
+            } else if (worst === 0 || new KafkaError(worst).retriable) {
+              worst = p.errorCode;
+            }
+          }
+        }
+        if (worst !== 0 && new KafkaError(worst).retriable) todo = again;
+        return worst;
+      });
+    } catch (e) {
+      throw this.onTxnError(e);
+    }
+  }
+
+  /** Sends what is buffered, then commits the transaction (EndTxn). Throws if a record of it failed: abort then. */
+  async commitTransaction(): Promise<void> {
+    const tid = this.requireTransactional('commitTransaction');
+    this.throwIfFatal();
+    if (this.txnState === 'abortable-error') throw this.txnError!;
+    if (this.txnState !== 'in-transaction') throw new IllegalStateError(`commitTransaction: the producer is ${this.txnState}, not in a transaction`);
+    this.txnState = 'committing';
+    try {
+      await this.flush();
+    } catch {
+      // Records' own promises carry their errors; the transaction's fate is decided below.
+    }
+    if (this.txnError !== undefined) {
+      this.txnState = (this.txnState as TxnState) === 'fatal-error' ? 'fatal-error' : 'abortable-error';
+      throw this.txnError;
+    }
+    try {
+      if (this.txnPartitions.size > 0 || this.txnHasOffsets) await this.endTxn(tid, true);
+    } catch (e) {
+      this.txnState = 'in-transaction';
+      throw this.onTxnError(e);
+    }
+    this.txnState = 'ready';
+  }
+
+  /**
+   * Aborts the transaction: records not yet sent fail (TransactionAbortedError), those sent are
+   * discarded by read_committed consumers once the coordinator writes its abort markers.
+   */
+  async abortTransaction(): Promise<void> {
+    const tid = this.requireTransactional('abortTransaction');
+    this.throwIfFatal();
+    if (this.txnState !== 'in-transaction' && this.txnState !== 'abortable-error' && this.txnState !== 'committing') {
+      throw new IllegalStateError(`abortTransaction: the producer is ${this.txnState}, not in a transaction`);
+    }
+    this.txnState = 'aborting';
+    const aborted = new TransactionAbortedError('the transaction was aborted before this record was sent');
+    const inFlight: Promise<void>[] = [];
+    for (const q of this.queues.values()) {
+      const keep = q.inFlight ? q.batches.splice(0, 1) : [];
+      for (const b of q.batches.splice(0)) b.fail(aborted);
+      q.batches.push(...keep);
+      for (const b of keep) inFlight.push(b.done);
+    }
+    await Promise.all(inFlight);
+    // The coordinator may be adding partitions right now: they belong to this transaction.
+    await this.addingPartitions;
+    try {
+      if (this.txnPartitions.size > 0 || this.txnHasOffsets) await this.endTxn(tid, false);
+      if (this.needsEpochBump) {
+        await this.initTransactionalId(tid, this.producerId, this.producerEpoch);
+        this.needsEpochBump = false;
+      }
+    } catch (e) {
+      this.txnState = 'abortable-error';
+      throw this.onTxnError(e);
+    }
+    this.txnPartitions.clear();
+    this.txnHasOffsets = false;
+    this.txnError = undefined;
+    this.txnState = 'ready';
+  }
+
+  private requireTransactional(what: string): string {
+    if (this.closed) throw new ClientClosedError('the producer is closed');
+    if (this.transactionalId === null) throw new IllegalStateError(`${what}: the producer has no transactionalId`);
+    return this.transactionalId;
+  }
+
+  private requireInTransaction(what: string): void {
+    this.throwIfFatal();
+    if (this.txnState === 'abortable-error') throw this.txnError!;
+    if (this.txnState !== 'in-transaction') throw new IllegalStateError(`${what}: the producer is ${this.txnState}, not in a transaction (beginTransaction first)`);
+  }
+
+  private throwIfFatal(): void {
+    if (this.txnState === 'fatal-error') throw this.txnError!;
+  }
+
+  /**
+   * Records a transactional failure: fencing and authorization errors are fatal (the producer can
+   * only be closed), the others make the transaction abortable. Returns the error to throw.
+   */
+  private onTxnError(e: unknown): unknown {
+    if (!(e instanceof KafkaError)) return e;
+    let error = e;
+    if (e.code === ErrorCode.INVALID_PRODUCER_EPOCH || e.code === ErrorCode.PRODUCER_FENCED) {
+      error = new KafkaError('PRODUCER_FENCED', `transactional id ${this.transactionalId}: another producer with the same transactional id took over (${e.message})`);
+    }
+    const fatal =
+      error.code === ErrorCode.PRODUCER_FENCED ||
+      error.code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
+      error.code === ErrorCode.INVALID_TXN_STATE ||
+      error.code === ErrorCode.INVALID_PRODUCER_ID_MAPPING ||
+      error.code === ErrorCode.UNSUPPORTED_VERSION;
+    if (fatal) {
+      this.txnState = 'fatal-error';
+      this.txnError = error;
+      this.failAll(error);
+    } else if (!error.retriable && this.txnState !== 'ready') {
+      this.txnError ??= error;
+      if (this.txnState === 'in-transaction' || this.txnState === 'committing') this.txnState = 'abortable-error';
+    }
+    return error;
+  }
+
+  /**
+   * A request to a coordinator (found by key) returning an error code: retriable codes and
+   * coordinator moves are retried (retry.backoff.ms) until max.block.ms; others throw.
+   */
+  private async coordinatorCall(cache: CoordinatorCache, key: string, what: string, op: (conn: import('./connection.js').Connection) => Promise<number>): Promise<void> {
+    const deadline = this.cluster.env.clock.monotonicMs() + this.maxBlockMs;
+    for (;;) {
+      let error: KafkaError;
+      try {
+        const code = await op(await cache.connection(key));
+        if (code === 0) return;
+        error = responseError(code, `${what} (${key})`);
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        error = e;
+      }
+      cache.check(key, error);
+      const retry = (error.retriable || isCoordinatorMoved(error)) && !this.closed && this.cluster.env.clock.monotonicMs() < deadline;
+      if (!retry) throw error;
+      await delay(this.cluster.env, this.cluster.options.retryBackoffMs);
+    }
+  }
+
+  /** InitProducerId for the transactional id (with the current id/epoch to bump the epoch, KIP-360). */
+  private async initTransactionalId(tid: string, producerId: number, producerEpoch: number): Promise<void> {
+    let answer: { producerId: number; producerEpoch: number } | undefined;
+    try {
+      await this.coordinatorCall(this.txnCoordinators, tid, 'InitProducerId', async (conn) => {
+        const r = await conn.send(Apis.InitProducerId, { transactionalId: tid, transactionTimeoutMs: this.transactionTimeoutMs, producerId, producerEpoch });
+        if (r.errorCode === 0) answer = { producerId: r.producerId, producerEpoch: r.producerEpoch };
+        return r.errorCode;
+      });
+    } catch (e) {
+      throw this.onTxnError(e);
+    }
+    this.producerId = answer!.producerId;
+    this.producerEpoch = answer!.producerEpoch;
+    for (const q of this.queues.values()) q.nextSequence = 0;
+  }
+
+  private async endTxn(tid: string, committed: boolean): Promise<void> {
+    await this.coordinatorCall(this.txnCoordinators, tid, 'EndTxn', async (conn) => {
+      const r = await conn.send(Apis.EndTxn, { transactionalId: tid, producerId: this.producerId, producerEpoch: this.producerEpoch, committed });
+      return r.errorCode;
+    });
+    this.txnPartitions.clear();
+    this.txnHasOffsets = false;
+  }
+
+  /** AddPartitionsToTxn for partitions about to get their first batch of the transaction. */
+  private async addPartitionsToTxn(queues: readonly PartitionQueue[]): Promise<void> {
+    const tid = this.transactionalId!;
+    const byTopic = new Map<string, number[]>();
+    for (const q of queues) {
+      let l = byTopic.get(q.topic);
+      if (l === undefined) byTopic.set(q.topic, (l = []));
+      l.push(q.partition);
+    }
+    try {
+      await this.coordinatorCall(this.txnCoordinators, tid, 'AddPartitionsToTxn', async (conn) => {
+        const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+        const r = await conn.send(Apis.AddPartitionsToTxn, {
+          transactions: [],
+          v3AndBelowTransactionalId: tid,
+          v3AndBelowProducerId: this.producerId,
+          v3AndBelowProducerEpoch: this.producerEpoch,
+          v3AndBelowTopics: topics,
+        });
+        let worst = r.errorCode;
+        for (const t of r.resultsByTopicV3AndBelow) {
+          for (const p of t.resultsByPartition) {
+            if (p.partitionErrorCode === 0) {
+              this.txnPartitions.add(`${t.name}\u0000${p.partitionIndex}`);
+              continue;
+            }
+            // OPERATION_NOT_ATTEMPTED: another partition's error stopped it; that one decides.
+            if (p.partitionErrorCode === ErrorCode.OPERATION_NOT_ATTEMPTED) continue;
+            if (worst === 0 || new KafkaError(worst).retriable) worst = p.partitionErrorCode;
+          }
+        }
+        return worst;
+      });
+    } catch (e) {
+      const error = this.onTxnError(e);
+      for (const q of queues) for (const b of q.batches.splice(0)) b.fail(error as Error);
+    }
   }
 
   /** Whether batches carry a producer id and sequence numbers (known after the first send). */
@@ -180,6 +493,10 @@ export class Producer {
   /** Sends one record; resolves once the broker has it (as `acks` says). */
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new ClientClosedError('the producer is closed'));
+    if (this.transactionalId !== null && this.txnState !== 'in-transaction') {
+      if (this.txnState === 'abortable-error' || this.txnState === 'fatal-error') return Promise.reject(this.txnError!);
+      return Promise.reject(new IllegalStateError(`send: a transactional producer sends only inside a transaction (it is ${this.txnState}; beginTransaction first)`));
+    }
     const known = this.metadataWaiters === 0 ? this.cluster.topic(record.topic) : undefined;
     if (known !== undefined) {
       try {
@@ -227,6 +544,10 @@ export class Producer {
   /** Flushes, then closes the producer's connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.transactionalId !== null && (this.txnState === 'in-transaction' || this.txnState === 'abortable-error')) {
+      // As Kafka's producer: a transaction still open at close is aborted.
+      await this.abortTransaction().catch((e: unknown) => this.cluster.env.logger.warn('closing: aborting the open transaction failed', { error: String(e) }));
+    }
     try {
       await this.flush();
     } finally {
@@ -336,7 +657,7 @@ export class Producer {
 
   /** Sends every ready head batch whose partition is idle, one produce request per leader. */
   private async drain(): Promise<void> {
-    if (this.idempotenceWanted && this.producerId === NO_PRODUCER_ID) {
+    if (this.transactionalId === null && this.idempotenceWanted && this.producerId === NO_PRODUCER_ID) {
       try {
         await this.initProducerId();
       } catch (e) {
@@ -348,9 +669,15 @@ export class Producer {
     const byLeader = new Map<number, PartitionQueue[]>();
     let nextRetryMs = Infinity;
     let refresh = false;
+    const toAdd: PartitionQueue[] = [];
     for (const q of this.queues.values()) {
       const head = q.batches[0];
       if (head === undefined || q.inFlight || !head.ready) continue;
+      if (this.transactionalId !== null && !this.txnPartitions.has(`${q.topic}\u0000${q.partition}`)) {
+        // A partition's first batch of a transaction waits until the coordinator has the partition.
+        toAdd.push(q);
+        continue;
+      }
       if (now - head.createdMs > this.deliveryTimeoutMs) {
         q.batches.shift();
         head.fail(this.expired(q, head, now));
@@ -370,6 +697,12 @@ export class Producer {
       let list = byLeader.get(leader);
       if (list === undefined) byLeader.set(leader, (list = []));
       list.push(q);
+    }
+    if (toAdd.length > 0 && this.addingPartitions === undefined) {
+      this.addingPartitions = this.addPartitionsToTxn(toAdd).finally(() => {
+        this.addingPartitions = undefined;
+        this.scheduleDrain();
+      });
     }
     if (refresh) this.refreshSoon([...this.queues.values()].map((q) => q.topic));
     if (nextRetryMs < Infinity) this.armRetry(nextRetryMs - now);
@@ -416,6 +749,7 @@ export class Producer {
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
       baseSequence: b.baseSequence,
+      isTransactional: this.transactionalId !== null,
     });
     return b.built;
   }
@@ -430,7 +764,7 @@ export class Producer {
       list.push({ index: q.partition, records: this.buildBatch(q, b) });
     }
     const request: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.transactionalId,
       acks: this.acks,
       timeoutMs: this.ackTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
@@ -485,6 +819,16 @@ export class Producer {
       return;
     }
     q.batches.shift();
+    if (this.transactionalId !== null) {
+      // In a transaction a lost batch dooms the transaction, not the producer: abort, then the
+      // epoch is bumped so sequences restart (fencing errors are fatal).
+      const e = this.onTxnError(error);
+      this.needsEpochBump = true;
+      this.txnError ??= e as KafkaError;
+      if (this.txnState === 'in-transaction' || this.txnState === 'committing') this.txnState = 'abortable-error';
+      b.fail(e as Error);
+      return;
+    }
     b.fail(error);
     if (b.baseSequence !== NO_SEQUENCE) this.resetProducerId();
   }

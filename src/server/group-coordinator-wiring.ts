@@ -159,6 +159,8 @@ export class GroupCoordinatorWiring {
    * when the batch is transactional), transaction markers deciding the producer's pending offsets.
    */
   private replayBatch(partition: number, shard: GroupCoordinatorShard, batch: RecordBatch): void {
+    // The cleaner leaves emptied batches behind (to keep producer state): nothing to replay.
+    if (batch.recordCount === 0) return;
     if (batch.isControl) {
       try {
         const marker = endTxnMarkerOf(batch);

@@ -1,13 +1,12 @@
 import type { Clock, FileSystem } from '../common/index.js';
-import { buildRecordBatch, RecordBatch } from '../protocol/index.js';
-import type { RecordInput } from '../protocol/index.js';
+import { buildRecordBatch, NO_TIMESTAMP, RecordBatch } from '../protocol/index.js';
+import type { Record, RecordInput } from '../protocol/index.js';
+import { CleanedTxnState } from './cleaned-txns.js';
 import type { StorageLogger } from './errors.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX, topicPartitionKey } from './file-names.js';
 import type { TopicPartition } from './file-names.js';
-import type { Log } from './log.js';
+import type { LastProducerRecord, Log } from './log.js';
 import { LogSegment } from './log-segment.js';
-import type { BatchLocation } from './log-segment.js';
-import type { AbortedTxn } from './transaction-index.js';
 
 /** Bytes the cleaner counts per key in its map (Kafka's SkimpyOffsetMap uses a 16-byte hash + 8-byte offset). */
 const BYTES_PER_MAP_ENTRY = 24;
@@ -41,16 +40,15 @@ export interface CleaningStats {
 }
 
 /**
- * Compaction (cleanup.policy=compact): keeps the latest record per key, preserving offsets.
+ * Compaction (cleanup.policy=compact): keeps the latest record per key, preserving offsets, with
+ * Kafka 3.9's handling of transactions and delete horizons (KIP-534).
  *
  * One pass: map key → latest offset over the dirty range [firstDirty, firstUncleanable) (records
- * of aborted transactions and control batches ignored), then rewrite every segment below
- * firstUncleanable keeping a record only if no later offset has its key; tombstones go once they
- * were already cleaned in an earlier pass and are older than delete.retention.ms; records of
- * aborted transactions go; control batches (transaction markers) and the last batch header of a
- * producer (empty if need be, so idempotent producer state survives) stay. Cleaned segments are
- * written as `.cleaned`, renamed to `.swap`, the originals to `.deleted`, then the swap into
- * place: a crash at any point is completed by Log recovery.
+ * of aborted transactions and control batches ignored), then rewrite every segment below the map's
+ * end, walking transactions in offset order (`CleanedTxnState`): see `filterBatch` for what stays.
+ * Cleaned segments are written as `.cleaned` (with a txn index of the aborted transactions that
+ * still have data), renamed to `.swap`, the originals to `.deleted`, then the swap into place: a
+ * crash at any point is completed by Log recovery.
  */
 export class LogCleaner {
   private readonly checkpoints = new Map<string, Map<string, number>>();
@@ -146,14 +144,15 @@ export class LogCleaner {
 
   private clean(log: Log, dir: string, plan: CleaningPlan): CleaningStats {
     const now = this.clock.nowMs();
-    const aborted = collectAborted(log, plan.firstUncleanableOffset);
-    const { map, endOffset } = this.buildOffsetMap(log, plan, aborted);
-    const lastBatchOfProducer = lastBatchPerProducer(log, endOffset);
-    const deleteHorizonMs = now - log.config.deleteRetentionMs;
+    const { map, endOffset } = this.buildOffsetMap(log, plan);
+    const lastRecords = log.lastRecordsOfActiveProducers() ?? lastRecordsFromLog(log);
     const toClean = log.segments.filter((s, i) => {
       const next = log.segments[i + 1];
       return next !== undefined && next.baseOffset <= endOffset;
     });
+    // One walk over the whole cleaned range, carried across groups (transactions span segments).
+    const txns = new CleanedTxnState();
+    const ctx: FilterContext = { map, txns, lastRecords, now, deleteRetentionMs: log.config.deleteRetentionMs, upperBound: plan.firstUncleanableOffset };
     let segmentsOut = 0;
     let bytesIn = 0;
     let bytesOut = 0;
@@ -169,23 +168,22 @@ export class LogCleaner {
         CLEANED_SUFFIX,
       );
       this.fs.truncate(cleaned.file.fd, 0);
+      // The cleaned segment's txn index holds only the aborted transactions that still have data.
+      txns.retainedAborted = (t) => cleaned.txnIndex.append(t);
       for (const seg of group) {
         bytesIn += seg.size;
+        const i = log.segments.indexOf(seg);
+        const next = log.segments[i + 1];
+        txns.addAborted(log.collectAbortedTransactions(seg.baseOffset, next === undefined ? seg.readNextOffset() : next.baseOffset));
         for (const loc of [...seg.batchesFrom(0)]) {
-          const data = readBatch(seg, loc);
-          const out = this.filterBatch(data, loc, {
-            map,
-            aborted,
-            lastBatchOfProducer,
-            tombstonesRemovable: loc.lastOffset < plan.firstDirtyOffset && loc.maxTimestamp < deleteHorizonMs,
-          });
+          const out = filterBatch(readBatch(seg, loc), ctx);
           recordsRemoved += out.removed;
           if (out.bytes === undefined) continue;
           const b = out.bytes;
-          cleaned.append(b, [{ at: 0, size: b.length, lastOffset: loc.lastOffset, maxTimestamp: loc.maxTimestamp }]);
+          cleaned.append(b, [{ at: 0, size: b.length, lastOffset: loc.lastOffset, maxTimestamp: new RecordBatch(b).maxTimestamp }]);
         }
-        for (const t of seg.txnIndex.all()) cleaned.txnIndex.append(t);
       }
+      txns.retainedAborted = undefined;
       cleaned.onBecomeInactive();
       cleaned.offsetIndex.sync();
       cleaned.timeIndex.sync();
@@ -209,9 +207,14 @@ export class LogCleaner {
     return stats;
   }
 
-  /** key → latest offset over the dirty range; stops early at a segment boundary when the map is full. */
-  private buildOffsetMap(log: Log, plan: CleaningPlan, aborted: AbortedLookup): { map: Map<string, number>; endOffset: number } {
+  /**
+   * key → latest offset over the dirty range (records of aborted transactions and control batches
+   * left out); stops early at a segment boundary when the map is full.
+   */
+  private buildOffsetMap(log: Log, plan: CleaningPlan): { map: Map<string, number>; endOffset: number } {
     const map = new Map<string, number>();
+    const txns = new CleanedTxnState();
+    txns.addAborted(log.collectAbortedTransactions(plan.firstDirtyOffset, plan.firstUncleanableOffset));
     let endOffset = plan.firstDirtyOffset;
     const segs = log.segments;
     for (let i = 0; i < segs.length - 1; i++) {
@@ -224,9 +227,13 @@ export class LogCleaner {
       for (const loc of seg.batchesFrom(0)) {
         if (loc.lastOffset < plan.firstDirtyOffset) continue;
         const batch = new RecordBatch(readBatch(seg, loc));
-        if (batch.isControl || (batch.isTransactional && aborted.isAborted(batch.producerId, loc.baseOffset))) continue;
+        if (batch.isControl) {
+          txns.onControlBatch(batch);
+          continue;
+        }
+        if (txns.onDataBatch(batch)) continue;
         for (const r of batch.records()) {
-          if (r.key === null) continue;
+          if (r.key === null || r.offset < plan.firstDirtyOffset) continue;
           map.set(r.key.toString('latin1'), r.offset);
         }
       }
@@ -238,84 +245,121 @@ export class LogCleaner {
     }
     return { map, endOffset };
   }
+}
 
-  private filterBatch(
-    data: Buffer,
-    loc: BatchLocation,
-    ctx: { map: Map<string, number>; aborted: AbortedLookup; lastBatchOfProducer: Map<number, number>; tombstonesRemovable: boolean },
-  ): { bytes: Buffer | undefined; removed: number } {
-    const batch = new RecordBatch(data);
-    if (batch.isControl) return { bytes: data, removed: 0 };
-    const abortedBatch = batch.isTransactional && ctx.aborted.isAborted(batch.producerId, loc.baseOffset);
-    const kept: RecordInput[] = [];
-    let total = 0;
-    for (const r of batch.records()) {
-      total++;
-      if (abortedBatch) continue;
-      if (r.key !== null) {
-        const latest = ctx.map.get(r.key.toString('latin1'));
-        if (latest !== undefined && r.offset < latest) continue;
-        if (r.value === null && ctx.tombstonesRemovable) continue;
-      }
-      kept.push({
-        key: r.key,
-        value: r.value,
-        headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
-        timestamp: r.timestamp,
-        offsetDelta: r.offsetDelta,
-      });
-    }
-    const removed = total - kept.length;
-    if (removed === 0) return { bytes: data, removed: 0 };
-    const keepEmpty = batch.producerId >= 0 && ctx.lastBatchOfProducer.get(batch.producerId) === loc.baseOffset;
-    if (kept.length === 0 && !keepEmpty) return { bytes: undefined, removed };
+interface FilterContext {
+  readonly map: Map<string, number>;
+  readonly txns: CleanedTxnState;
+  readonly lastRecords: ReadonlyMap<number, LastProducerRecord>;
+  readonly now: number;
+  readonly deleteRetentionMs: number;
+  /** The pass's first uncleanable offset: the batch ending right before it is kept, if only empty. */
+  readonly upperBound: number;
+}
+
+/**
+ * What the cleaner writes for one batch (Kafka's checkBatchRetention + shouldRetainRecord +
+ * MemoryRecords.filterTo, record format v2):
+ * - a batch of an aborted transaction loses its records; a control batch whose transaction has no
+ *   data left in this pass is kept until its delete horizon (set now if absent) has passed, then goes;
+ * - a data record stays if it has a key, no later offset has that key, and it is not a tombstone
+ *   whose batch's delete horizon passed; a batch keeping a tombstone without a horizon gets one
+ *   (now + delete.retention.ms, in the baseTimestamp, attribute bit 6), as does a marker found
+ *   removable, so both go on a later pass (KIP-534);
+ * - the batch holding a live producer's last data offset (or, with none, its last marker of its
+ *   epoch) and the batch ending at the pass's upper bound stay, emptied if need be, so producer
+ *   state and the log end survive.
+ */
+function filterBatch(data: Buffer, ctx: FilterContext): { bytes: Buffer | undefined; removed: number } {
+  const batch = new RecordBatch(data);
+  const canDiscard = batch.isControl ? ctx.txns.onControlBatch(batch) : ctx.txns.onDataBatch(batch);
+  const discardRecords = batch.isControl ? canDiscard && batch.hasDeleteHorizon && batch.baseTimestamp <= ctx.now : canDiscard;
+  const retainEmpty = (batch.producerId >= 0 && isLastOfProducer(batch, ctx.lastRecords)) || batch.nextOffset === ctx.upperBound;
+  if (!retainEmpty && discardRecords) return { bytes: undefined, removed: batch.recordCount };
+  const kept: RecordInput[] = [];
+  let total = 0;
+  let tombstones = false;
+  for (const r of batch.records()) {
+    total++;
+    const keep = discardRecords ? false : batch.isControl ? true : shouldRetainRecord(batch, r, ctx);
+    if (!keep) continue;
+    if (r.value === null) tombstones = true;
+    kept.push({
+      key: r.key,
+      value: r.value,
+      headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
+      timestamp: r.timestamp,
+      offsetDelta: r.offsetDelta,
+    });
+  }
+  const removed = total - kept.length;
+  const common = {
+    baseOffset: batch.baseOffset,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseSequence: batch.baseSequence,
+    isTransactional: batch.isTransactional,
+    isControl: batch.isControl,
+    partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    timestampType: batch.timestampType,
+    lastOffsetDelta: batch.lastOffsetDelta,
+  };
+  if (kept.length > 0) {
+    const needHorizon = (tombstones || (canDiscard && batch.isControl)) && !batch.hasDeleteHorizon;
+    if (removed === 0 && !needHorizon) return { bytes: data, removed: 0 };
+    const horizon = needHorizon ? ctx.now + ctx.deleteRetentionMs : batch.hasDeleteHorizon ? batch.baseTimestamp : undefined;
     const rebuilt = buildRecordBatch({
-      baseOffset: loc.baseOffset,
+      ...common,
       records: kept,
       compression: batch.compression,
-      producerId: batch.producerId,
-      producerEpoch: batch.producerEpoch,
-      baseSequence: batch.baseSequence,
-      isTransactional: batch.isTransactional,
-      partitionLeaderEpoch: batch.partitionLeaderEpoch,
-      timestampType: batch.timestampType,
-      maxTimestamp: batch.maxTimestamp,
-      ...(kept.length === 0 ? { baseTimestamp: batch.baseTimestamp } : {}),
-      lastOffsetDelta: batch.lastOffsetDelta,
+      ...(batch.timestampType === 1 ? { maxTimestamp: batch.maxTimestamp } : {}),
+      ...(horizon === undefined ? {} : { deleteHorizonMs: horizon }),
     });
     return { bytes: rebuilt, removed };
   }
+  if (!retainEmpty) return { bytes: undefined, removed };
+  // Kafka's empty header: no records, no compression, no base timestamp, the original max timestamp.
+  return { bytes: buildRecordBatch({ ...common, records: [], baseTimestamp: NO_TIMESTAMP, maxTimestamp: batch.maxTimestamp }), removed };
 }
 
-interface AbortedLookup {
-  isAborted(producerId: number, offset: number): boolean;
+function isLastOfProducer(batch: RecordBatch, lastRecords: ReadonlyMap<number, LastProducerRecord>): boolean {
+  const last = lastRecords.get(batch.producerId);
+  if (last === undefined) return false;
+  if (last.lastDataOffset >= 0) return batch.lastOffset === last.lastDataOffset;
+  return batch.isControl && batch.producerEpoch === last.producerEpoch;
 }
 
-function collectAborted(log: Log, upTo: number): AbortedLookup {
-  const byProducer = new Map<number, AbortedTxn[]>();
-  for (const t of log.collectAbortedTransactions(log.logStartOffset, upTo)) {
-    const list = byProducer.get(t.producerId) ?? [];
-    list.push(t);
-    byProducer.set(t.producerId, list);
-  }
-  return {
-    isAborted(producerId, offset) {
-      const list = byProducer.get(producerId);
-      if (list === undefined) return false;
-      return list.some((t) => t.firstOffset <= offset && offset <= t.lastOffset);
-    },
-  };
+function shouldRetainRecord(batch: RecordBatch, r: Record, ctx: FilterContext): boolean {
+  // A record without a key has no place in a compacted log (Kafka counts it invalid and drops it).
+  if (r.key === null) return false;
+  const latest = ctx.map.get(r.key.toString('latin1'));
+  if (latest !== undefined && r.offset < latest) return false;
+  if (r.value !== null) return true;
+  return !batch.hasDeleteHorizon || ctx.now < batch.baseTimestamp;
 }
 
-/** For each producer id, the base offset of its last batch in the log (kept even when emptied). */
-function lastBatchPerProducer(log: Log, endOffset: number): Map<number, number> {
-  const out = new Map<number, number>();
+/**
+ * Without producer state (a log opened bare): the same answer from the log itself — per producer id
+ * its last epoch and the last offset of its last data batch of that epoch (a new epoch forgets it).
+ */
+function lastRecordsFromLog(log: Log): Map<number, LastProducerRecord> {
+  const out = new Map<number, { lastDataOffset: number; producerEpoch: number }>();
   for (const seg of log.segments) {
-    if (seg.baseOffset >= endOffset) break;
     for (const loc of seg.batchesFrom(0)) {
-      const header = readBatch(seg, { ...loc, size: Math.min(loc.size, 61) });
-      const pid = Number(header.readBigInt64BE(43));
-      if (pid >= 0) out.set(pid, loc.baseOffset);
+      const h = readBatch(seg, { ...loc, size: Math.min(loc.size, 61) });
+      const pid = Number(h.readBigInt64BE(43));
+      if (pid < 0) continue;
+      const epoch = h.readInt16BE(51);
+      let e = out.get(pid);
+      if (e === undefined) {
+        e = { lastDataOffset: -1, producerEpoch: epoch };
+        out.set(pid, e);
+      }
+      if (e.producerEpoch !== epoch) {
+        e.producerEpoch = epoch;
+        e.lastDataOffset = -1;
+      }
+      if ((h.readInt16BE(21) & 0x20) === 0) e.lastDataOffset = loc.lastOffset;
     }
   }
   return out;

@@ -89,6 +89,12 @@ export interface TimestampAndOffset {
  * storage, not inside it): it sees every appended batch, truncations, and is asked for a
  * snapshot at each segment roll, stored as `<offset>.snapshot` like Kafka's.
  */
+/** What the cleaner must keep of one producer (Kafka's LastRecord). */
+export interface LastProducerRecord {
+  readonly lastDataOffset: number;
+  readonly producerEpoch: number;
+}
+
 export interface ProducerStateHooks {
   onAppend?(buf: Buffer, batches: readonly AppendedBatch[]): void;
   onTruncate?(logEndOffset: number): void;
@@ -99,6 +105,11 @@ export interface ProducerStateHooks {
   onHighWatermark?(highWatermark: number): void;
   /** The first offset of the oldest transaction not yet decided and replicated (Kafka's firstUnstableOffset). */
   firstUnstableOffset?(): number | undefined;
+  /**
+   * Kafka's lastRecordsOfActiveProducers, for the cleaner (undefined while not loaded): per live
+   * producer id its epoch and the last offset of its last data batch of that epoch (-1: none).
+   */
+  lastRecordsOfActiveProducers?(): ReadonlyMap<number, LastProducerRecord> | undefined;
   /**
    * True when the observer rebuilds `.txnindex` entries while loading: recovery then resets the txn
    * indexes of the segments it revalidates (`txnIndexRebuildFrom`), as Kafka's segment recovery does.
@@ -223,6 +234,11 @@ export class Log {
     const fuo = this.hooks.firstUnstableOffset?.();
     return fuo === undefined ? undefined : Math.max(fuo, this.logStartOffsetValue);
   }
+  /** Per live producer, its epoch and last data offset, when producer state is loaded (see ProducerStateHooks). */
+  lastRecordsOfActiveProducers(): ReadonlyMap<number, LastProducerRecord> | undefined {
+    return this.hooks.lastRecordsOfActiveProducers?.();
+  }
+
   /** Kafka's lastStableOffset: min(firstUnstableOffset, highWatermark). */
   get lastStableOffset(): number {
     const fuo = this.firstUnstableOffset;

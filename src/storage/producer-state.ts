@@ -19,7 +19,7 @@ import { SILENT_LOGGER } from './errors.js';
 import { topicPartitionKey } from './file-names.js';
 import type { TopicPartition } from './file-names.js';
 import { Log } from './log.js';
-import type { ProducerStateHooks } from './log.js';
+import type { LastProducerRecord, ProducerStateHooks } from './log.js';
 import type { AppendedBatch } from './log-segment.js';
 import { CorruptProducerSnapshotError, readProducerSnapshot, writeProducerSnapshot } from './producer-state-snapshot.js';
 import type { ProducerSnapshotEntry } from './producer-state-snapshot.js';
@@ -270,6 +270,13 @@ export class ProducerStateManager implements ProducerStateHooks {
   }
 
   /** Describes the active producers (DescribeProducers). */
+  lastRecordsOfActiveProducers(): ReadonlyMap<number, LastProducerRecord> | undefined {
+    if (this.logRef === undefined) return undefined;
+    const out = new Map<number, LastProducerRecord>();
+    for (const [pid, e] of this.producerMap) out.set(pid, { lastDataOffset: e.lastDataOffset, producerEpoch: e.producerEpoch });
+    return out;
+  }
+
   describeProducers(): Array<{ producerId: number; producerEpoch: number; lastSequence: number; lastTimestamp: number; coordinatorEpoch: number; currentTxnStartOffset: number }> {
     const out = [];
     for (const e of this.producerMap.values()) {

@@ -3,8 +3,9 @@
  * print.timestamp, print.headers, print.partition, print.offset, key.separator, ...), then
  * `Processed a total of N messages` on stderr.
  *
- * --group joins a consumer group (its committed offsets, auto-commit); without it every partition
- * of the topic (or just --partition) is assigned directly, as a group-less reader.
+ * --group joins a consumer group (its committed offsets, auto-commit). Without it, as Kafka 3.9,
+ * the consumer joins a generated group `console-consumer-N` (N < 100000) with auto-commit off, so
+ * nothing is left behind; only --partition reads without a group (the partition assigned directly).
  */
 import type { ConsumerConfig, ConsumerRecord, IsolationLevelName, TopicPartition } from '../../client/index.js';
 import { loadPropertiesFile } from '../properties-file.js';
@@ -157,23 +158,19 @@ export function parseConsoleConsumerArgs(argv: readonly string[], readText?: (pa
   });
 }
 
-/** The partitions to read: one (--partition), or every partition of the matching topics. */
+/** The partitions of --topic (made if allowed and missing), or just --partition. */
 async function partitionsToRead(args: ConsoleConsumerArgs, io: ToolIo): Promise<TopicPartition[]> {
+  const topic = args.topic as string;
   const cluster = rawCluster(io, clientConfig(args.bootstrap, args.clientProps));
   try {
-    if (args.topic !== undefined) {
-      // allow.auto.create.topics defaults to true in Kafka's consumer: a missing topic may be created.
-      const [info] = await cluster.withRetries(() => cluster.topics([args.topic as string], { force: true, allowAutoTopicCreation: true }));
-      if (info === undefined || info.partitions.length === 0) throw new UsageError(`Topic '${args.topic}' does not exist`);
-      if (args.partition !== undefined) {
-        if (!info.partitions.some((p) => p.partition === args.partition)) throw new UsageError(`Partition ${args.partition} of topic '${args.topic}' does not exist`);
-        return [{ topic: info.name, partition: args.partition }];
-      }
-      return info.partitions.map((p) => ({ topic: info.name, partition: p.partition }));
+    // allow.auto.create.topics defaults to true in Kafka's consumer: a missing topic may be created.
+    const [info] = await cluster.withRetries(() => cluster.topics([topic], { force: true, allowAutoTopicCreation: true }));
+    if (info === undefined || info.partitions.length === 0) throw new UsageError(`Topic '${topic}' does not exist`);
+    if (args.partition !== undefined) {
+      if (!info.partitions.some((p) => p.partition === args.partition)) throw new UsageError(`Partition ${args.partition} of topic '${topic}' does not exist`);
+      return [{ topic: info.name, partition: args.partition }];
     }
-    const re = new RegExp(`^(?:${(args.include as string).replace(/,/g, '|')})$`);
-    const all = await cluster.withRetries(() => cluster.allTopics());
-    return all.filter((t) => !t.isInternal && re.test(t.name)).flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    return info.partitions.map((p) => ({ topic: info.name, partition: p.partition }));
   } finally {
     cluster.close();
   }
@@ -186,21 +183,27 @@ export interface RecordSource {
   close(): Promise<void>;
 }
 
+/** Kafka's ConsoleConsumer group when none is given: `console-consumer-` and a random number below 100000. */
+export function generatedGroupId(random: () => number = Math.random): string {
+  return `console-consumer-${Math.floor(random() * 100_000)}`;
+}
+
 /**
- * With --group: joins the group (subscribe to the topic or the --include pattern), starting where
- * the group committed, else at auto.offset.reset; offsets are auto-committed. Without: the
- * partitions are assigned directly, from the beginning, the end or --offset.
+ * Without --partition: joins the group (--group, or a generated one) subscribed to the topic or
+ * the --include pattern, starting where the group committed, else at auto.offset.reset; offsets
+ * are auto-committed for --group only (enable.auto.commit overrides). With --partition: the
+ * partition is assigned directly, from the beginning, the end or --offset.
  */
 async function openSource(args: ConsoleConsumerArgs, io: ToolIo): Promise<RecordSource> {
   const reset = args.fromBeginning ? 'earliest' : 'latest';
   const kafka = kafkaClient(io, clientConfig(args.bootstrap, args.clientProps));
-  if (args.group !== undefined && args.partition === undefined) {
+  if (args.partition === undefined) {
     const autoCommit = args.clientProps.get('enable.auto.commit');
     const consumer = kafka.consumer({
-      groupId: args.group,
+      groupId: args.group ?? generatedGroupId(),
       autoOffsetReset: reset,
       isolationLevel: args.isolationLevel,
-      ...(autoCommit !== undefined ? { enableAutoCommit: autoCommit.trim().toLowerCase() === 'true' } : {}),
+      enableAutoCommit: autoCommit !== undefined ? autoCommit.trim().toLowerCase() === 'true' : args.group !== undefined,
     });
     if (args.topic !== undefined) {
       await partitionsToRead(args, io); // the topic exists (or is auto-created) before joining

@@ -3,8 +3,7 @@
  * tested without a process. `main.ts` supplies the real ones (process streams, sockets, signals).
  */
 import { KafkaError } from '../../common/index.js';
-import { ClientClosedError, Cluster, KafkaClient, clusterOptions, type Api, type ClientEnv, type KafkaConfig } from '../../client/index.js';
-import { API_BY_KEY } from '../../protocol/index.js';
+import { ClientClosedError, Cluster, KafkaClient, clusterOptions, type ClientEnv, type KafkaConfig } from '../../client/index.js';
 import { CliError } from '../properties-file.js';
 import { UsageError } from './options.js';
 
@@ -38,15 +37,6 @@ export function rawCluster(io: ToolIo, config: KafkaConfig): Cluster {
   return new Cluster(clusterOptions(config), io.clientEnv);
 }
 
-/**
- * Any API of the protocol table as the client's `Api`, for requests the client's Admin does not
- * make yet (DescribeQuorum, ListTransactions ...). The caller types the bodies.
- */
-export function rawApi<Req, Res>(apiKey: number): Api<Req, Res> {
-  const d = API_BY_KEY.get(apiKey);
-  if (d === undefined) throw new Error(`no API with key ${apiKey}`);
-  return { apiKey, name: d.name, request: d.request, response: d.response, clientMinVersion: d.request.minVersion, clientMaxVersion: d.request.maxVersion };
-}
 
 /** Kafka client property names a tool may pass (--command-config, --producer-property ...) → KafkaConfig. */
 export function clientConfig(bootstrap: string, props: ReadonlyMap<string, string> = new Map()): KafkaConfig {

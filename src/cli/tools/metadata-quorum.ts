@@ -1,11 +1,10 @@
 /**
  * `kafka-metadata-quorum --bootstrap-server H describe --status | --replication [--human-readable]`:
- * the KRaft quorum as Kafka 3.9 prints it (DescribeQuorum on __cluster_metadata-0).
+ * the KRaft quorum as Kafka 3.9 prints it (Admin.describeQuorum: DescribeQuorum on __cluster_metadata-0).
  */
-import type { DescribeQuorumRequest, DescribeQuorumResponse, DescribeQuorumResponseReplicaState } from '../../protocol/index.js';
-import { KafkaError } from '../../common/index.js';
+import type { QuorumInfo, ReplicaState } from '../../client/index.js';
 import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, kafkaClient, rawApi, rawCluster, type ToolIo } from './context.js';
+import { clientConfig, kafkaClient, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ToolSpec } from './options.js';
 import { parseWith, type Parsed, type Tool } from './tool.js';
 import { prettyPrintTable } from './format.js';
@@ -47,17 +46,16 @@ export function parseMetadataQuorumArgs(argv: readonly string[]): Parsed<Metadat
   });
 }
 
-type Partition = DescribeQuorumResponse['topics'][number]['partitions'][number];
-
-export function renderStatus(clusterId: string, p: Partition, nodes: DescribeQuorumResponse['nodes']): string {
-  const leader = p.currentVoters.find((v) => v.replicaId === p.leaderId);
-  const laggiest = [...p.currentVoters].sort((a, b) => a.logEndOffset - b.logEndOffset)[0];
+export function renderStatus(clusterId: string, p: QuorumInfo): string {
+  const nodes = p.nodes;
+  const leader = p.voters.find((v) => v.replicaId === p.leaderId);
+  const laggiest = [...p.voters].sort((a, b) => a.logEndOffset - b.logEndOffset)[0];
   const maxLag = leader !== undefined && laggiest !== undefined ? leader.logEndOffset - laggiest.logEndOffset : 0;
   let lagTime = 0;
   if (leader !== undefined && laggiest !== undefined && laggiest !== leader && laggiest.logEndOffset !== leader.logEndOffset) {
     lagTime = leader.lastCaughtUpTimestamp >= 0 && laggiest.lastCaughtUpTimestamp >= 0 ? leader.lastCaughtUpTimestamp - laggiest.lastCaughtUpTimestamp : -1;
   }
-  const replica = (r: DescribeQuorumResponseReplicaState): string => {
+  const replica = (r: ReplicaState): string => {
     let s = `{"id": ${r.replicaId}`;
     if (r.replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') s += `, "directoryId": "${r.replicaDirectoryId}"`;
     const endpoints = nodes.find((n) => n.nodeId === r.replicaId)?.listeners ?? [];
@@ -71,15 +69,15 @@ export function renderStatus(clusterId: string, p: Partition, nodes: DescribeQuo
     `HighWatermark:          ${p.highWatermark}\n` +
     `MaxFollowerLag:         ${maxLag}\n` +
     `MaxFollowerLagTimeMs:   ${lagTime}\n` +
-    `CurrentVoters:          [${p.currentVoters.map(replica).join(', ')}]\n` +
+    `CurrentVoters:          [${p.voters.map(replica).join(', ')}]\n` +
     `CurrentObservers:       [${p.observers.map(replica).join(', ')}]\n`
   );
 }
 
-export function renderReplication(p: Partition, nowMs: number, humanReadable: boolean): string {
-  const leader = p.currentVoters.find((v) => v.replicaId === p.leaderId);
+export function renderReplication(p: QuorumInfo, nowMs: number, humanReadable: boolean): string {
+  const leader = p.voters.find((v) => v.replicaId === p.leaderId);
   const time = (t: number): string => (t < 0 ? '-1' : humanReadable ? `${Math.max(0, nowMs - t)} ms ago` : String(t));
-  const row = (r: DescribeQuorumResponseReplicaState, status: string): string[] => [
+  const row = (r: ReplicaState, status: string): string[] => [
     String(r.replicaId),
     r.replicaDirectoryId,
     String(r.logEndOffset),
@@ -90,7 +88,7 @@ export function renderReplication(p: Partition, nowMs: number, humanReadable: bo
   ];
   const rows = [
     ...(leader === undefined ? [] : [row(leader, 'Leader')]),
-    ...p.currentVoters.filter((v) => v.replicaId !== p.leaderId).map((v) => row(v, 'Follower')),
+    ...p.voters.filter((v) => v.replicaId !== p.leaderId).map((v) => row(v, 'Follower')),
     ...p.observers.map((v) => row(v, 'Observer')),
   ];
   return prettyPrintTable(['NodeId', 'DirectoryId', 'LogEndOffset', 'Lag', 'LastFetchTimestamp', 'LastCaughtUpTimestamp', 'Status'], rows);
@@ -98,29 +96,14 @@ export function renderReplication(p: Partition, nowMs: number, humanReadable: bo
 
 export async function runMetadataQuorum(args: MetadataQuorumArgs, io: ToolIo): Promise<number> {
   const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
-  const config = clientConfig(args.bootstrap, props);
-  const cluster = rawCluster(io, config);
+  const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
-    const api = rawApi<DescribeQuorumRequest, DescribeQuorumResponse>(55);
-    const response = await cluster.withRetries(() =>
-      cluster.sendAny(api, () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] })),
-    );
-    const p = response.topics[0]?.partitions[0];
-    const code = response.errorCode !== 0 ? response.errorCode : (p?.errorCode ?? 0);
-    if (code !== 0 || p === undefined) throw new KafkaError(code === 0 ? 'UNKNOWN_SERVER_ERROR' : code, `describing the metadata quorum: ${response.errorMessage ?? p?.errorMessage ?? 'no answer for __cluster_metadata-0'}`);
-    if (args.report === 'status') {
-      const admin = kafkaClient(io, config).admin();
-      try {
-        io.stdout(renderStatus((await admin.describeCluster()).clusterId, p, response.nodes));
-      } finally {
-        await admin.close();
-      }
-    } else {
-      io.stdout(renderReplication(p, io.now(), args.humanReadable));
-    }
+    const quorum = await admin.describeQuorum();
+    if (args.report === 'status') io.stdout(renderStatus((await admin.describeCluster()).clusterId, quorum));
+    else io.stdout(renderReplication(quorum, io.now(), args.humanReadable));
     return 0;
   } finally {
-    cluster.close();
+    await admin.close();
   }
 }
 

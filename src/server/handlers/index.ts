@@ -1,6 +1,7 @@
 import type { ApiHandler } from '../handler.js';
 import type { BrokerContext } from '../broker-context.js';
-import { apiVersionsHandler } from './api-versions.js';
+import { apiVersionsHandler, createApiVersionsHandler } from './api-versions.js';
+import { supportedFeatures } from '../../metadata/index.js';
 import { createAdminHandlers } from './admin-handlers.js';
 import { createDeleteRecordsHandler } from './delete-records.js';
 import { createDescribeLogDirsHandler } from './describe-log-dirs.js';
@@ -62,7 +63,7 @@ export function createTransactionHandlers(broker: BrokerContext, txns: Transacti
  */
 export function createBrokerHandlers(broker: BrokerContext, groups?: GroupCoordinator, txns?: { coordinator: TransactionCoordinator; producerIds: ProducerIdManager }): ApiHandler[] {
   return [
-    apiVersionsHandler,
+    createApiVersionsHandler({ supported: supportedFeatures(false), image: () => broker.image() }),
     createProduceHandler(broker),
     createFetchHandler(broker),
     createListOffsetsHandler(broker),

@@ -99,10 +99,16 @@ test('describeQuorum, describeFeatures, electLeaders', async () => {
   assert.ok(q.highWatermark > 0);
   assert.deepEqual(q.voters.map((v) => v.replicaId), [fx.broker.nodeId]);
 
-  // The broker's ApiVersions does not list features yet (Kafka's lists metadata.version): only the call is checked.
+  // ApiVersions v4: the broker's supported ranges (v4 keeps features whose minimum is 0) and the
+  // finalized metadata.version of the cluster, the features epoch being the image's offset.
   const f = await admin.describeFeatures();
-  assert.ok(Array.isArray(f.finalizedFeatures) && Array.isArray(f.supportedFeatures));
-  assert.equal(typeof f.finalizedFeaturesEpoch, 'number');
+  const supported = new Map(f.supportedFeatures.map((s) => [s.name, [s.minVersion, s.maxVersion]]));
+  assert.deepEqual(supported.get('kraft.version'), [0, 1]);
+  const mv = supported.get('metadata.version');
+  assert.ok(mv !== undefined && mv[0] === 1 && mv[1]! >= 21, `metadata.version range ${String(mv)}`);
+  const finalizedMv = f.finalizedFeatures.find((x) => x.name === 'metadata.version');
+  assert.ok(finalizedMv !== undefined && finalizedMv.minVersionLevel === finalizedMv.maxVersionLevel && finalizedMv.maxVersionLevel <= mv[1]!);
+  assert.ok(f.finalizedFeaturesEpoch > 0, `epoch ${f.finalizedFeaturesEpoch}`);
 
   const elected = await admin.electLeaders('preferred', [{ topic: 'ag', partition: 0 }]);
   assert.deepEqual(elected.map((r) => [r.topic, r.partition, r.error?.name]), [['ag', 0, 'ELECTION_NOT_NEEDED']]);
@@ -112,4 +118,18 @@ test('updateFeatures answers per feature', async () => {
   const [r] = await admin.updateFeatures([{ feature: 'no.such.feature', maxVersionLevel: 1 }], { validateOnly: true });
   assert.equal(r!.feature, 'no.such.feature');
   assert.ok(r!.error !== undefined);
+});
+
+test('describeProducers lists the idempotent producers of a partition', async () => {
+  const producer = kafka.producer();
+  await producer.send({ topic: 'ag', partition: 3, value: 'from an idempotent producer' });
+  await producer.close();
+  const [p3, missing] = await admin.describeProducers([
+    { topic: 'ag', partition: 3 },
+    { topic: 'ag', partition: 9 },
+  ]);
+  assert.equal(p3!.error, undefined);
+  assert.ok(p3!.activeProducers.length >= 1);
+  assert.ok(p3!.activeProducers.every((s) => s.producerId >= 0 && s.currentTransactionStartOffset === -1));
+  assert.ok(missing!.error !== undefined, 'a partition that does not exist has an error');
 });

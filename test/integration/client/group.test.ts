@@ -138,3 +138,25 @@ test('a pattern subscription picks up new topics; new partitions trigger a rebal
   assert.deepEqual(m.values().sort(), ['one0', 'two0']);
   await m.close();
 });
+
+test('commitAsync reports through its callback; unsubscribe leaves the group and allows assign()', async () => {
+  await topicWith('g-unsub', 1, 5);
+  const consumer = kafka.consumer({ ...FAST_GROUP, groupId: 'g-unsub', enableAutoCommit: false });
+  consumer.subscribe(['g-unsub']);
+  const got: number[] = [];
+  for (let i = 0; i < 100 && got.length < 5; i++) got.push(...(await consumer.poll(100)).map((r) => r.offset));
+  assert.deepEqual(got, [0, 1, 2, 3, 4]);
+  const outcome = await new Promise<Error | undefined>((resolve) => consumer.commitAsync(undefined, (e) => resolve(e)));
+  assert.equal(outcome, undefined);
+  assert.deepEqual((await consumer.committed([{ topic: 'g-unsub', partition: 0 }])).map((c) => c.offset), [5]);
+  assert.throws(() => consumer.assign([{ topic: 'g-unsub', partition: 0 }]), { name: 'IllegalStateError' });
+  await consumer.unsubscribe();
+  assert.deepEqual(consumer.assignment(), []);
+  const admin = kafka.admin();
+  assert.equal((await admin.describeConsumerGroups(['g-unsub']))[0]!.state, 'Empty');
+  await admin.close();
+  consumer.assign([{ topic: 'g-unsub', partition: 0 }]);
+  consumer.seek({ topic: 'g-unsub', partition: 0 }, 3);
+  assert.deepEqual((await consumer.poll(1000)).map((r) => r.offset), [3, 4]);
+  await consumer.close();
+});

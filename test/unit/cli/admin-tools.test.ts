@@ -87,11 +87,12 @@ test('kafka-broker-api-versions: NodeApiVersions layout', () => {
 
 test('kafka-metadata-quorum: --status and --replication', () => {
   const p = {
-    partitionIndex: 0, errorCode: 0, errorMessage: null, leaderId: 1, leaderEpoch: 3, highWatermark: 42,
-    currentVoters: [{ replicaId: 1, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', logEndOffset: 42, lastFetchTimestamp: 1000, lastCaughtUpTimestamp: 1000 }],
+    leaderId: 1, leaderEpoch: 3, highWatermark: 42,
+    voters: [{ replicaId: 1, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', logEndOffset: 42, lastFetchTimestamp: 1000, lastCaughtUpTimestamp: 1000 }],
     observers: [],
+    nodes: [{ nodeId: 1, listeners: [{ name: 'CONTROLLER', host: 'localhost', port: 9093 }] }],
   };
-  const status = renderStatus('cid', p, [{ nodeId: 1, listeners: [{ name: 'CONTROLLER', host: 'localhost', port: 9093 }] }]);
+  const status = renderStatus('cid', p);
   assert.equal(status, 'ClusterId:              cid\nLeaderId:               1\nLeaderEpoch:            3\nHighWatermark:          42\nMaxFollowerLag:         0\nMaxFollowerLagTimeMs:   0\nCurrentVoters:          [{"id": 1, "endpoints": ["CONTROLLER://localhost:9093"]}]\nCurrentObservers:       []\n');
   const rep = renderReplication(p, 1500, true).split('\n');
   assert.equal(rep[0], 'NodeId\tDirectoryId           \tLogEndOffset\tLag\tLastFetchTimestamp\tLastCaughtUpTimestamp\tStatus\t');
