@@ -23,14 +23,18 @@ export function parseProducerPerfTest(output: string): JsPerfResult {
   return { msgs: Number(m[1]), msgsPerSec: Math.round(Number(m[2])), mbPerSec: Number(m[3]), output };
 }
 
-/** Kafka's consumer perf-test total line (the CSV after the header). */
+/**
+ * Kafka's consumer perf-test total line (the CSV after the header). The rate is the fetch phase's
+ * (fetch.nMsg.sec, fetch.MB.sec): the tool joins a group, and the group join differs between
+ * Gregor (group.initial.rebalance.delay.ms, 3 s by default as in Kafka) and the null broker (none).
+ */
 export function parseConsumerPerfTest(output: string): JsPerfResult {
   const lines = output.trim().split('\n');
   const i = lines.findIndex((l) => l.startsWith('start.time, end.time'));
   const row = i < 0 ? undefined : lines[i + 1];
   const f = row?.split(', ');
   if (f === undefined || f.length !== 10) throw new Error(`no kafka-consumer-perf-test summary in:\n${output.slice(-2000)}`);
-  return { msgs: Number(f[4]), msgsPerSec: Math.round(Number(f[5])), mbPerSec: Number(f[3]), output };
+  return { msgs: Number(f[4]), msgsPerSec: Math.round(Number(f[9])), mbPerSec: Number(f[8]), output };
 }
 
 const bin = (name: string): string => join(repoRoot(), 'dist', 'src', 'cli', 'bin', `${name}.js`);
