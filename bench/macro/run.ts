@@ -72,7 +72,24 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const opts = parseArgs(process.argv.slice(2));
+const USAGE = `usage: node dist/bench/macro/run.js [--runs N] [--quick] [--scenario a,b] [--cpu-prof] [--out file]
+       [--ab-env KEY=VALUE[,KEY=VALUE]] [--bounded-logs] [--tmpfs-logs]
+(bench/macro/README.md lists the scenarios)`;
+
+function optionsOrExit(argv: string[]): Options {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  try {
+    return parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const opts = optionsOrExit(process.argv.slice(2));
 const BIN = rdkafkaPerformancePath();
 const scale = (full: number): number => (opts.quick ? Math.max(1000, Math.round(full / 3)) : full);
 const TIMEOUT_MS = 180_000;
