@@ -1,4 +1,6 @@
+import { NOOP_LOGGER } from '../common/index.js';
 import type { Cancel, Clock, Logger, Scheduler } from '../common/index.js';
+import type { BrokerConfig } from '../config/index.js';
 import type { CoordinatorRecord, MaybePromise } from '../coordinator/index.js';
 import type { MetadataImage } from '../metadata/index.js';
 import { buildRecordBatch, iterateBatches } from '../protocol/index.js';
@@ -6,15 +8,13 @@ import type { CompressionType, RecordBatch } from '../protocol/index.js';
 import type { ReplicaManager } from '../replication/index.js';
 import { Log, isStorageError } from '../storage/index.js';
 
-export interface CoordinatorPartitionRuntimeParams {
-  /** The coordinator's internal topic (`__consumer_offsets`, `__transaction_state`). */
-  readonly topic: string;
-  /** Names the coordinator in log lines ("Group coordinator"). */
-  readonly name: string;
+/** What the broker gives each coordinator wiring (their params extend it). */
+export interface CoordinatorHostParams {
   readonly nodeId: number;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
-  readonly logger: Logger;
+  readonly logger?: Logger;
+  readonly config: BrokerConfig;
   readonly replicaManager: ReplicaManager;
 }
 
@@ -70,12 +70,17 @@ const INTERNAL_PRODUCE_VERSION = 9;
 export class CoordinatorPartitionRuntime {
   private timerHandle: { cancel: Cancel; atMs: number } | undefined;
   private coordinator: TimerDrivenCoordinator | undefined;
-  private closedFlag = false;
+  private closed = false;
 
-  constructor(private readonly p: CoordinatorPartitionRuntimeParams) {}
+  readonly logger: Logger;
 
-  get closed(): boolean {
-    return this.closedFlag;
+  /** `topic` is the coordinator's internal topic; `name` names the coordinator in log lines ("Group coordinator"). */
+  constructor(
+    private readonly p: CoordinatorHostParams,
+    private readonly topic: string,
+    private readonly name: string,
+  ) {
+    this.logger = p.logger ?? NOOP_LOGGER;
   }
 
   // ---- writes ------------------------------------------------------------------------------------
@@ -99,7 +104,7 @@ export class CoordinatorPartitionRuntime {
       acks: -1,
       timeoutMs: options.timeoutMs,
       apiVersion: INTERNAL_PRODUCE_VERSION,
-      entries: [{ topic: this.p.topic, partition, records: batch }],
+      entries: [{ topic: this.topic, partition, records: batch }],
     });
     const result = outcome.results[0]!;
     if (outcome.done === null) return result.errorCode;
@@ -110,8 +115,8 @@ export class CoordinatorPartitionRuntime {
 
   /** A metadata publisher's step: unload the served partitions `handler` does not keep, load the newly led ones. */
   onMetadataUpdate(image: MetadataImage, handler: LeadershipHandler): void {
-    if (this.closedFlag) return;
-    const topic = image.topics.byName.get(this.p.topic);
+    if (this.closed) return;
+    const topic = image.topics.byName.get(this.topic);
     const leading = new Map<number, number>();
     for (const [index, reg] of topic?.partitions ?? []) if (reg.leader === this.p.nodeId) leading.set(index, reg.leaderEpoch);
     for (const p of handler.served()) {
@@ -124,14 +129,14 @@ export class CoordinatorPartitionRuntime {
 
   /** Replays the partition's log from its start into `load`, a chunk per scheduler step. */
   load(partition: number, load: PartitionLoad): void {
-    const start = this.p.replicaManager.getPartition(this.p.topic, partition)?.log.logStartOffset ?? 0;
+    const start = this.p.replicaManager.getPartition(this.topic, partition)?.log.logStartOffset ?? 0;
     this.p.scheduler.schedule(0, () => this.loadStep(partition, load, start));
   }
 
   /** Replays one chunk of the partition, then yields to the event loop until the high watermark is reached. */
   private loadStep(partition: number, load: PartitionLoad, from: number): void {
-    if (this.closedFlag || !load.isCurrent()) return;
-    const hosted = this.p.replicaManager.getPartition(this.p.topic, partition);
+    if (this.closed || !load.isCurrent()) return;
+    const hosted = this.p.replicaManager.getPartition(this.topic, partition);
     if (hosted === undefined || !hosted.isLeader) return;
     const highWatermark = hosted.highWatermark;
     let offset = Math.max(from, hosted.log.logStartOffset);
@@ -150,7 +155,7 @@ export class CoordinatorPartitionRuntime {
       }
     } catch (err) {
       if (!isStorageError(err)) throw err;
-      this.p.logger.error(`Loading ${this.p.topic}-${partition} failed: ${err.message}`, { partition });
+      this.logger.error(`Loading ${this.topic}-${partition} failed: ${err.message}`, { partition });
       return;
     }
     if (offset < highWatermark) {
@@ -167,7 +172,7 @@ export class CoordinatorPartitionRuntime {
       try {
         replay(record.key, record.value, record.offset);
       } catch (err) {
-        this.p.logger.warn(`Skipping an unreadable record of ${this.p.topic}-${partition}`, { offset: record.offset, error: String(err) });
+        this.logger.warn(`Skipping an unreadable record of ${this.topic}-${partition}`, { offset: record.offset, error: String(err) });
       }
     }
   }
@@ -183,7 +188,7 @@ export class CoordinatorPartitionRuntime {
 
   private arm(deadlineMs: number): void {
     const coordinator = this.coordinator;
-    if (this.closedFlag || coordinator === undefined || !Number.isFinite(deadlineMs)) return;
+    if (this.closed || coordinator === undefined || !Number.isFinite(deadlineMs)) return;
     if (this.timerHandle !== undefined && this.timerHandle.atMs <= deadlineMs) return;
     this.timerHandle?.cancel();
     const delay = Math.max(0, deadlineMs - this.p.clock.monotonicMs());
@@ -193,7 +198,7 @@ export class CoordinatorPartitionRuntime {
       try {
         next = coordinator.poll(this.p.clock.monotonicMs());
       } catch (err) {
-        this.p.logger.error(`${this.p.name} timer failed`, { error: String(err) });
+        this.logger.error(`${this.name} timer failed`, { error: String(err) });
         next = coordinator.timer.nextDeadline();
       }
       this.arm(next);
@@ -203,7 +208,7 @@ export class CoordinatorPartitionRuntime {
 
   /** Stops loads and timers (the coordinator itself is closed by its wiring). */
   close(): void {
-    this.closedFlag = true;
+    this.closed = true;
     this.timerHandle?.cancel();
     this.timerHandle = undefined;
   }

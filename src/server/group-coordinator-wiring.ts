@@ -1,23 +1,14 @@
-import { NOOP_LOGGER } from '../common/index.js';
-import type { Clock, Logger, Scheduler } from '../common/index.js';
-import type { BrokerConfig } from '../config/index.js';
+import type { Logger } from '../common/index.js';
 import { GroupCoordinator, groupCoordinatorConfig } from '../coordinator/index.js';
 import type { CoordinatorRecord, GroupCoordinatorShard, PartitionWriter, TransactionalWrite, WriteOptions } from '../coordinator/index.js';
 import type { MetadataImage } from '../metadata/index.js';
 import { ControlRecordType, endTxnMarkerOf, isCompressionType } from '../protocol/index.js';
 import type { RecordBatch } from '../protocol/index.js';
-import type { ReplicaManager } from '../replication/index.js';
 import { CoordinatorPartitionRuntime } from './coordinator-partition-runtime.js';
-import type { ProducerBatchFields } from './coordinator-partition-runtime.js';
+import type { CoordinatorHostParams, ProducerBatchFields } from './coordinator-partition-runtime.js';
 import { GROUP_METADATA_TOPIC } from './handlers/admin-support.js';
 
-export interface GroupCoordinatorWiringParams {
-  readonly nodeId: number;
-  readonly clock: Clock;
-  readonly scheduler: Scheduler;
-  readonly logger?: Logger;
-  readonly config: BrokerConfig;
-  readonly replicaManager: ReplicaManager;
+export interface GroupCoordinatorWiringParams extends CoordinatorHostParams {
   /** 16 random bytes (member ids are `<client id>-<uuid>` as in Kafka). */
   readonly randomBytes: (n: number) => Uint8Array;
 }
@@ -41,16 +32,8 @@ export class GroupCoordinatorWiring {
   private readonly runtime: CoordinatorPartitionRuntime;
 
   constructor(private readonly p: GroupCoordinatorWiringParams) {
-    this.logger = p.logger ?? NOOP_LOGGER;
-    this.runtime = new CoordinatorPartitionRuntime({
-      topic: GROUP_METADATA_TOPIC,
-      name: 'Group coordinator',
-      nodeId: p.nodeId,
-      clock: p.clock,
-      scheduler: p.scheduler,
-      logger: this.logger,
-      replicaManager: p.replicaManager,
-    });
+    this.runtime = new CoordinatorPartitionRuntime(p, GROUP_METADATA_TOPIC, 'Group coordinator');
+    this.logger = this.runtime.logger;
     this.coordinator = new GroupCoordinator({
       config: groupCoordinatorConfig(p.config),
       nowMs: () => p.clock.nowMs(),

@@ -1,21 +1,13 @@
-import { NOOP_LOGGER } from '../common/index.js';
-import type { Clock, Logger, Scheduler } from '../common/index.js';
-import type { BrokerConfig } from '../config/index.js';
+import type { Logger } from '../common/index.js';
 import { TransactionCoordinator, transactionCoordinatorConfig } from '../coordinator/index.js';
 import type { CoordinatorRecord, MaybePromise, PartitionWriter, TransactionLoader, TxnMarkerSender } from '../coordinator/index.js';
 import type { MetadataImage } from '../metadata/index.js';
 import type { RecordBatch } from '../protocol/index.js';
-import type { ReplicaManager } from '../replication/index.js';
 import { CoordinatorPartitionRuntime } from './coordinator-partition-runtime.js';
+import type { CoordinatorHostParams } from './coordinator-partition-runtime.js';
 import { TRANSACTION_STATE_TOPIC } from './handlers/admin-support.js';
 
-export interface TransactionCoordinatorWiringParams {
-  readonly nodeId: number;
-  readonly clock: Clock;
-  readonly scheduler: Scheduler;
-  readonly logger?: Logger;
-  readonly config: BrokerConfig;
-  readonly replicaManager: ReplicaManager;
+export interface TransactionCoordinatorWiringParams extends CoordinatorHostParams {
   /** The latest metadata image (markers for partitions that no longer exist are skipped). */
   readonly image: () => MetadataImage;
   /** A new producer id from the broker's ProducerIdManager (synchronous when a block is at hand). */
@@ -41,16 +33,8 @@ export class TransactionCoordinatorWiring {
   private readonly runtime: CoordinatorPartitionRuntime;
 
   constructor(private readonly p: TransactionCoordinatorWiringParams) {
-    this.logger = p.logger ?? NOOP_LOGGER;
-    this.runtime = new CoordinatorPartitionRuntime({
-      topic: TRANSACTION_STATE_TOPIC,
-      name: 'Transaction coordinator',
-      nodeId: p.nodeId,
-      clock: p.clock,
-      scheduler: p.scheduler,
-      logger: this.logger,
-      replicaManager: p.replicaManager,
-    });
+    this.runtime = new CoordinatorPartitionRuntime(p, TRANSACTION_STATE_TOPIC, 'Transaction coordinator');
+    this.logger = this.runtime.logger;
     this.coordinator = new TransactionCoordinator({
       config: transactionCoordinatorConfig(p.config),
       nowMs: () => p.clock.nowMs(),
