@@ -87,6 +87,21 @@ export interface GroupShardParams {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The fields of a committed partition both OffsetCommit and TxnOffsetCommit requests carry. */
+interface CommittedPartition {
+  readonly partitionIndex: number;
+  readonly committedOffset: number;
+  readonly committedLeaderEpoch: number;
+  readonly committedMetadata: string | null;
+}
+
+/** An offset an offset commit writes. */
+interface WrittenOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: OffsetAndMetadata;
+}
+
 /** Maps a failed append's error to what group APIs answer (Kafka's appendGroupMetadataErrorToResponseError). */
 export function appendErrorToResponseError(code: number): number {
   switch (code) {
@@ -742,27 +757,9 @@ export class GroupCoordinatorShard {
     }
     const nowMs = this.now();
     const expireTimestampMs = req.retentionTimeMs === -1 ? undefined : nowMs + req.retentionTimeMs;
-    const records: CoordinatorRecord[] = [];
-    const applied: Array<{ topic: string; partition: number; offset: OffsetAndMetadata }> = [];
-    const order = this.nextRecordOrder;
-    const response: OffsetCommitResponseTopic[] = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        if (p.committedMetadata !== null && p.committedMetadata.length > this.config.offsetMetadataMaxBytes) {
-          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-        }
-        const offset: OffsetAndMetadata = {
-          committedOffset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata: p.committedMetadata ?? '',
-          commitTimestampMs: p.commitTimestamp === -1 ? nowMs : p.commitTimestamp,
-          expireTimestampMs,
-          recordOrder: order + records.length,
-        };
-        records.push(offsetCommitRecord({ group: req.groupId, topic: t.name, partition: p.partitionIndex }, offsetValue(offset)));
-        applied.push({ topic: t.name, partition: p.partitionIndex, offset });
-        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
-      }),
+    const { response, records, written: applied } = this.offsetCommitRecords(req.groupId, req.topics, (p) => ({
+      commitTimestampMs: p.commitTimestamp === -1 ? nowMs : p.commitTimestamp,
+      expireTimestampMs,
     }));
     if (records.length === 0) return response;
     const finish = (errorCode: number): OffsetCommitResponseTopic[] => {
@@ -777,6 +774,42 @@ export class GroupCoordinatorShard {
     this.takeRecordOrders(records.length);
     const outcome = this.append(records);
     return typeof outcome === 'number' ? finish(outcome) : outcome.then(finish);
+  }
+
+  /**
+   * The records of an offset commit (OffsetCommit, TxnOffsetCommit), in record order from
+   * `nextRecordOrder` (the caller takes them once it appends), and the per-partition answers:
+   * OFFSET_METADATA_TOO_LARGE for oversized metadata, NONE for a partition written.
+   */
+  private offsetCommitRecords<P extends CommittedPartition>(
+    groupId: string,
+    topics: readonly { readonly name: string; readonly partitions: readonly P[] }[],
+    times: (p: P) => Pick<OffsetAndMetadata, 'commitTimestampMs' | 'expireTimestampMs'>,
+  ): { response: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>; records: CoordinatorRecord[]; written: WrittenOffset[] } {
+    const records: CoordinatorRecord[] = [];
+    const written: WrittenOffset[] = [];
+    const order = this.nextRecordOrder;
+    const response = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        if (p.committedMetadata !== null && p.committedMetadata.length > this.config.offsetMetadataMaxBytes) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const { commitTimestampMs, expireTimestampMs } = times(p);
+        const offset: OffsetAndMetadata = {
+          committedOffset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata ?? '',
+          commitTimestampMs,
+          expireTimestampMs,
+          recordOrder: order + records.length,
+        };
+        records.push(offsetCommitRecord({ group: groupId, topic: t.name, partition: p.partitionIndex }, offsetValue(offset)));
+        written.push({ topic: t.name, partition: p.partitionIndex, offset });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
+      }),
+    }));
+    return { response, records, written };
   }
 
   // ---- TxnOffsetCommit ---------------------------------------------------------------------------
@@ -801,28 +834,9 @@ export class GroupCoordinatorShard {
     const invalid = validateTxnOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationId);
     if (invalid !== ErrorCode.NONE) return all(invalid);
     const nowMs = this.now();
-    const records: CoordinatorRecord[] = [];
-    const pending: Array<{ topic: string; partition: number; offset: OffsetAndMetadata; previous?: OffsetAndMetadata }> = [];
-    const order = this.nextRecordOrder;
-    const response: TxnOffsetCommitResponseTopic[] = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        if (p.committedMetadata !== null && p.committedMetadata.length > this.config.offsetMetadataMaxBytes) {
-          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-        }
-        const offset: OffsetAndMetadata = {
-          committedOffset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata: p.committedMetadata ?? '',
-          commitTimestampMs: nowMs,
-          expireTimestampMs: undefined,
-          recordOrder: order + records.length,
-        };
-        records.push(offsetCommitRecord({ group: req.groupId, topic: t.name, partition: p.partitionIndex }, offsetValue(offset)));
-        pending.push({ topic: t.name, partition: p.partitionIndex, offset });
-        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
-      }),
-    }));
+    const prepared = this.offsetCommitRecords(req.groupId, req.topics, () => ({ commitTimestampMs: nowMs, expireTimestampMs: undefined }));
+    const { response, records } = prepared;
+    const pending: Array<WrittenOffset & { previous?: OffsetAndMetadata }> = prepared.written;
     if (records.length === 0) return response;
     this.takeRecordOrders(records.length);
     const { producerId, producerEpoch } = req;

@@ -464,16 +464,7 @@ export class ReplicaManager {
     const waits: ProduceWait[] = [];
     const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
     for (const e of req.entries) {
-      const r: ProducePartitionResult = {
-        topic: e.topic,
-        partition: e.partition,
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        recordErrors: [],
-        baseOffset: -1,
-        logAppendTimeMs: -1,
-        logStartOffset: -1,
-      };
+      const r = emptyPartitionResult(e.topic, e.partition);
       results.push(r);
       if (!validAcks) {
         r.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
@@ -549,16 +540,7 @@ export class ReplicaManager {
     const results: ProducePartitionResult[] = [];
     const waits: ProduceWait[] = [];
     for (const e of entries) {
-      const r: ProducePartitionResult = {
-        topic: e.topic,
-        partition: e.partition,
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        recordErrors: [],
-        baseOffset: -1,
-        logAppendTimeMs: -1,
-        logStartOffset: -1,
-      };
+      const r = emptyPartitionResult(e.topic, e.partition);
       results.push(r);
       const p = this.partitions.get(partitionKey(e.topic, e.partition));
       if (p === undefined || p.log.isOffline) {
@@ -980,6 +962,20 @@ class DelayedFetch implements DelayedOperation {
  * with one fetch in flight and added to the end-to-end latency tail. A cold read blocks the event
  * loop for its duration, as sendfile blocks a Kafka network thread.
  */
+/** A partition's produce result before its append: no error, no offsets yet. */
+function emptyPartitionResult(topic: string, partition: number): ProducePartitionResult {
+  return {
+    topic,
+    partition,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    recordErrors: [],
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+  };
+}
+
 function readSliceNow(slice: FileSlice): Buffer {
   // Lent from the records pool; the network layer gives it back once the response is written.
   const buf = RECORDS_BUFFER_POOL.acquire(slice.size);

@@ -1,9 +1,10 @@
 import { ErrorCode } from '../../common/index.js';
 import type { GroupCoordinator } from '../../coordinator/index.js';
 import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/index.js';
-import type { TxnOffsetCommitRequestTopic, TxnOffsetCommitResponseTopic } from '../../protocol/index.js';
+import type { TxnOffsetCommitResponseTopic } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { CommitPartitionErrors } from './offset-commit-support.js';
 
 /**
  * TxnOffsetCommit v0-v4: a transactional producer commits a consumer group's offsets inside its
@@ -21,29 +22,12 @@ export function createTxnOffsetCommitHandler(broker: BrokerContext, groups: Grou
     minVersion: 0,
     maxVersion: 4,
     handle(request, ctx) {
-      const image = broker.image();
-      const known: TxnOffsetCommitRequestTopic[] = [];
-      const errors = new Map<string, number>();
-      const key = (topic: string, partition: number) => `${partition}:${topic}`;
-      for (const t of request.topics) {
-        const topic = image.topics.byName.get(t.name);
-        const valid = t.partitions.filter((p) => {
-          const ok = topic?.partitions.has(p.partitionIndex) === true;
-          if (!ok) errors.set(key(t.name, p.partitionIndex), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          return ok;
-        });
-        if (valid.length > 0) known.push({ ...t, partitions: valid });
-      }
+      const errors = new CommitPartitionErrors();
+      const known = errors.knownOnly(broker.image(), request.topics);
       const merge = (committed: readonly TxnOffsetCommitResponseTopic[]) => {
-        for (const t of committed) for (const p of t.partitions) errors.set(key(t.name, p.partitionIndex), p.errorCode);
+        errors.record(committed);
         const loadError = ctx.apiVersion < 2 ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-        const topics = request.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => {
-            const errorCode = errors.get(key(t.name, p.partitionIndex)) ?? ErrorCode.NONE;
-            return { partitionIndex: p.partitionIndex, errorCode: errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? loadError : errorCode };
-          }),
-        }));
+        const topics = errors.responseTopics(request.topics, (code) => (code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? loadError : code));
         return TxnOffsetCommitResponse.create({ throttleTimeMs: 0, topics });
       };
       if (known.length === 0) return merge([]);
