@@ -126,17 +126,24 @@ interface ScenarioResult {
 
 type Gregor = Awaited<ReturnType<typeof startGregor>>;
 
+/**
+ * --bounded-logs: about 256 MiB of log in all, whatever the partition count (retention.bytes is per
+ * partition), so that dirty pages never pile up to the kernel's writeback thresholds.
+ */
+function boundedLogProperties(partitions: number): Record<string, string> {
+  const retention = Math.max(16 * MB, Math.floor((256 * MB) / partitions));
+  return {
+    'log.segment.bytes': String(Math.min(64 * MB, Math.floor(retention / 4))),
+    'log.retention.bytes': String(retention),
+    'log.retention.check.interval.ms': '1000',
+    'log.segment.delete.delay.ms': '0',
+  };
+}
+
 /** Broker properties every Gregor of this run gets (--bounded-logs, --tmpfs-logs). */
 function runProperties(): Record<string, string> {
   const p: Record<string, string> = {};
-  if (opts.boundedLogs) {
-    Object.assign(p, {
-      'log.segment.bytes': String(64 * MB),
-      'log.retention.bytes': String(256 * MB),
-      'log.retention.check.interval.ms': '1000',
-      'log.segment.delete.delay.ms': '0',
-    });
-  }
+  if (opts.boundedLogs) Object.assign(p, boundedLogProperties(1));
   if (opts.tmpfsLogs) {
     mkdirSync('/dev/shm/gregor-bench', { recursive: true });
     p['log.dirs'] = mkdtempSync('/dev/shm/gregor-bench/logs-');
@@ -192,8 +199,9 @@ interface ThroughputSpec {
 /** Produce throughput, Gregor vs null broker, alternating runs. */
 async function produceScenario(spec: ThroughputSpec): Promise<ScenarioResult> {
   const topic = 'bench';
-  const g = await gregor(spec.gregorProperties);
-  const gs = await gregorB(spec.gregorProperties);
+  const props = { ...(opts.boundedLogs ? boundedLogProperties(spec.partitions) : {}), ...spec.gregorProperties };
+  const g = await gregor(props);
+  const gs = await gregorB(props);
   const n = await startNull(spec.partitions);
   const idle: { close(): void }[] = [];
   const rss: number[] = [];
@@ -259,7 +267,8 @@ async function consumeScenario(name: string, size: number, count: number, target
   const topic = 'bench';
   const flags = ['-C', '-t', topic, '-p', '0', '-o', 'beginning'];
   const res: ScenarioResult = { name, description: `consume ${count} records of ${size} B from the beginning, 1 partition`, flags: [...flags, '-c', String(count)], target, gregor: {} };
-  const g = await gregor();
+  // Whatever --bounded-logs says, the records read back must all stay in the log.
+  const g = await gregor({ 'log.retention.bytes': '-1' });
   const n = await startNull(1, size);
   try {
     await g.createTopic(topic, 1);
