@@ -65,15 +65,6 @@ export function clientConfig(bootstrap: string, props: ReadonlyMap<string, strin
   return out;
 }
 
-export function bootstrapOf(servers: string): string {
-  try {
-    clusterOptions({ bootstrapServers: servers });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  return servers;
-}
-
 /**
  * The one line a failure becomes. A broker that cannot be reached, a topic that does not exist,
  * a refused request: its message, never a stack trace. Returns undefined for bugs (stack wanted).
