@@ -5,8 +5,7 @@
  * --delete and --delete-offsets, with Kafka 3.9's column layouts and messages.
  */
 import type { Admin, CommittedOffset, ConsumerGroupDescription, TopicPartition } from '../../client/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, errorLine, kafkaClient, type ToolIo } from './context.js';
 import { padRight } from './format.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
@@ -397,7 +396,7 @@ const NO_EXECUTE_WARNING =
   'WARN: No action will be performed as the --execute option is missing. In a future major release, the default behavior of this command will be to prompt the user before executing the reset rather than doing a dry run. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting.';
 
 export async function runGroups(args: GroupsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
     const groupIds = async (): Promise<string[]> => (args.allGroups ? (await admin.listConsumerGroups()).map((g) => g.groupId) : [...args.groups]);

@@ -4,7 +4,7 @@
  */
 import { KafkaError } from '../../common/index.js';
 import { ClientClosedError, Cluster, KafkaClient, clusterOptions, type ClientEnv, type KafkaConfig } from '../../client/index.js';
-import { CliError } from '../properties-file.js';
+import { CliError, loadPropertiesFile } from '../properties-file.js';
 import { UsageError } from './options.js';
 
 export interface ToolIo {
@@ -37,6 +37,10 @@ export function rawCluster(io: ToolIo, config: KafkaConfig): Cluster {
   return new Cluster(clusterOptions(config), io.clientEnv);
 }
 
+/** The properties file a tool's option names (--command-config, --add-config-file); empty when not given. */
+export function optionalProperties(io: ToolIo, path: string | undefined): Map<string, string> {
+  return path === undefined ? new Map() : loadPropertiesFile(path, io.readText);
+}
 
 /** Kafka client property names a tool may pass (--command-config, --producer-property ...) → KafkaConfig. */
 export function clientConfig(bootstrap: string, props: ReadonlyMap<string, string> = new Map()): KafkaConfig {

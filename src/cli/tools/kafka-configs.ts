@@ -6,8 +6,7 @@
  */
 import type { AlterConfigOp, ConfigEntry, ConfigResourceType } from '../../client/index.js';
 import { KafkaError } from '../../common/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, errorLine, kafkaClient, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, parseConfigList, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -133,7 +132,7 @@ export function shownEntries(type: EntityType, name: string, all: boolean, entri
 }
 
 export async function runConfigs(args: ConfigsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   const resourceType: ConfigResourceType = args.entityType === 'topics' ? 'topic' : 'broker';
   const singular = args.entityType === 'topics' ? 'topic' : 'broker';
@@ -163,7 +162,7 @@ export async function runConfigs(args: ConfigsArgs, io: ToolIo): Promise<number>
       return 0;
     }
     const name = args.entityName as string;
-    const fromFile = args.addConfigFile === undefined ? new Map<string, string>() : loadPropertiesFile(args.addConfigFile, io.readText);
+    const fromFile = optionalProperties(io, args.addConfigFile);
     const ops: AlterConfigOp[] = [
       ...[...fromFile, ...args.addConfig].map(([k, v]) => ({ op: 'set' as const, name: k, value: v })),
       ...args.deleteConfig.map((k) => ({ op: 'delete' as const, name: k })),
