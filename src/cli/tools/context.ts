@@ -96,3 +96,19 @@ export function printError(io: ToolIo, e: unknown, prefix = 'Error: '): number {
   }
   return 1;
 }
+
+/**
+ * How kafka-topics and kafka-configs report a failed command: a usage error as its message, anything
+ * else as `Error while executing <command> command : <message>` (a broker's refusal in
+ * `brokerMessage`'s words); exit code 1. Rethrows bugs.
+ */
+export function printCommandError(io: ToolIo, e: unknown, command: string, brokerMessage: (e: KafkaError) => string): number {
+  if (e instanceof UsageError) {
+    io.stderr(`${e.message}\n`);
+    return 1;
+  }
+  const line = e instanceof KafkaError && e.name !== 'NETWORK_EXCEPTION' ? brokerMessage(e) : errorLine(e);
+  if (line === undefined) throw e;
+  io.stderr(`Error while executing ${command} command : ${line}\n`);
+  return 1;
+}

@@ -5,8 +5,7 @@
  * `Completed updating config for topic t.`
  */
 import type { AlterConfigOp, ConfigEntry, ConfigResourceType } from '../../client/index.js';
-import { KafkaError } from '../../common/index.js';
-import { clientConfig, optionalProperties, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, kafkaClient, optionalProperties, printCommandError, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, parseConfigList, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -175,18 +174,7 @@ export async function runConfigs(args: ConfigsArgs, io: ToolIo): Promise<number>
     io.stdout(name === '' ? `Completed updating default config for ${args.entityType} in the cluster.\n` : `Completed updating config for ${singular} ${name}.\n`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof KafkaError && e.name !== 'NETWORK_EXCEPTION') {
-      io.stderr(`Error while executing config command : ${e.message.replace(/^[a-z][^:]*: /, '')}\n`);
-      return 1;
-    }
-    const line = errorLine(e);
-    if (line === undefined) throw e;
-    io.stderr(`Error while executing config command : ${line}\n`);
-    return 1;
+    return printCommandError(io, e, 'config', (k) => k.message.replace(/^[a-z][^:]*: /, ''));
   } finally {
     await admin.close();
   }

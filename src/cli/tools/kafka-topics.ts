@@ -4,7 +4,7 @@
  */
 import { KafkaError } from '../../common/index.js';
 import type { Admin, ConfigEntry, TopicDescription } from '../../client/index.js';
-import { clientConfig, optionalProperties, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, kafkaClient, optionalProperties, printCommandError, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -279,18 +279,7 @@ export async function runTopics(args: TopicsArgs, io: ToolIo): Promise<number> {
       }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof KafkaError && e.name !== 'NETWORK_EXCEPTION') {
-      io.stderr(`Error while executing topic command : ${brokerWords(e)}\n`);
-      return 1;
-    }
-    const line = errorLine(e);
-    if (line === undefined) throw e;
-    io.stderr(`Error while executing topic command : ${line}\n`);
-    return 1;
+    return printCommandError(io, e, 'topic', brokerWords);
   } finally {
     await admin.close();
   }
