@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Kafka } from '../../../src/index.js';
 import { repoRoot } from '../../support/repo.js';
 import { startFixture, type BrokerFixture } from './broker-fixture.js';
-import { FAST_GROUP, GROUP_BROKER_PROPS, Member, waitFor } from './group-support.js';
+import { FAST_GROUP, GROUP_BROKER_PROPS, Member } from './group-support.js';
+import { waitFor } from '../../support/wait.js';
 
 const PYTHON = '/usr/bin/python3';
 const PARTITIONS = 6;

@@ -32,6 +32,7 @@ import {
   iterateBatches,
 } from '../../../src/protocol/index.js';
 import { singleNodeProperties } from '../../support/single-node.js';
+import { within } from '../../support/wait.js';
 import { WireClient } from '../network/wire-client.js';
 
 const HOST = '127.0.0.1';
@@ -182,9 +183,8 @@ async function kafkajsValues(last: string): Promise<string[]> {
       if (v === last) done();
     },
   });
-  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`kafkajs did not reach ${last}; got ${got.join(',')}`)), 30_000).unref());
   try {
-    await Promise.race([finished, timer]);
+    await within(() => `kafkajs reaching ${last} (got ${got.join(',')})`, 30_000, finished);
   } finally {
     await consumer.disconnect();
   }
