@@ -7,10 +7,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { repoRoot } from '../support/repo.js';
-import { run } from '../support/run.js';
+import { PYTHON, run } from '../support/run.js';
 import type { BrokerProcess } from '../support/broker-process.js';
 
-export const PYTHON = '/usr/bin/python3';
 export const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type Codec = (typeof CODECS)[number];
 export const CODEC_ID: Record<Codec | 'none', number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };

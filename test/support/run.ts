@@ -2,6 +2,9 @@
 import { execFile } from 'node:child_process';
 import assert from 'node:assert/strict';
 
+/** Debian's python3, which has kafka-python and confluent_kafka (a pyenv python3 on PATH may not). */
+export const PYTHON = '/usr/bin/python3';
+
 export interface RunResult {
   readonly code: number | null;
   readonly stdout: Buffer;

@@ -20,10 +20,9 @@ import { Kafka as GregorKafka, startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
 import { freePort } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
+import { PYTHON } from '../../support/run.js';
 import { within } from '../../support/wait.js';
 import { groupBrokerProps } from './broker-props.js';
-
-export const PYTHON = '/usr/bin/python3';
 
 /** Whether the partition lists cover 0..partitions-1 with each partition in exactly one list. */
 export function ownsAllOnce(assignments: readonly (readonly number[])[], partitions: number): boolean {
@@ -137,6 +136,8 @@ export interface MemberOptions {
   /** A Kafka-standard assignor name: 'range', 'roundrobin' (all clients here), 'cooperative-sticky' (librdkafka). */
   readonly assignor?: 'range' | 'roundrobin' | 'cooperative-sticky';
   readonly name?: string;
+  /** librdkafka properties set over the member's defaults (confluent members only). */
+  readonly librdkafka?: Readonly<Record<string, string>>;
 }
 
 export type MemberKind = 'kafkajs' | 'platformatic' | 'kafka-python' | 'confluent' | 'kcat';

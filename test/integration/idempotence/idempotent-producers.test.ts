@@ -15,11 +15,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
 import { singleNodeProperties } from '../../support/single-node.js';
-import { kcatValues, run } from '../../support/run.js';
+import { PYTHON, kcatValues, run } from '../../support/run.js';
 import { DuplicatingProxy } from './duplicating-proxy.js';
 
 const HOST = '127.0.0.1';
-const PYTHON = '/usr/bin/python3';
 
 let dir: string;
 let proxy: DuplicatingProxy;

@@ -27,7 +27,7 @@ import {
   ListTransactionsResponse,
 } from '../../../src/protocol/index.js';
 import { singleNodeProperties } from '../../support/single-node.js';
-import { kcatValues, run } from '../../support/run.js';
+import { PYTHON, kcatValues, run } from '../../support/run.js';
 import { WireClient, until } from './coordinator-wire.js';
 
 const HOST = '127.0.0.1';
@@ -235,7 +235,7 @@ test('confluent-kafka (librdkafka): init_transactions, commit, abort, send_offse
     "print('ok')",
     'c.close()',
   ].join('\n');
-  const r = await run('/usr/bin/python3', ['-c', script, `${HOST}:${port()}`]);
+  const r = await run(PYTHON, ['-c', script, `${HOST}:${port()}`]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.toString().trim(), 'ok');
   await reaches('tx-py', 'CompleteCommit');

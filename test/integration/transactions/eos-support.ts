@@ -10,9 +10,9 @@ import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { Kafka, type ConsumerRecord, type IsolationLevelName } from '../../../src/index.js';
 import { BrokerProcess } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
+import { PYTHON } from '../../support/run.js';
 import { waitFor } from '../../support/wait.js';
 
-export const PYTHON = '/usr/bin/python3';
 export type CopierKind = 'confluent' | 'kafkajs';
 
 /** A broker process for transaction tests: few internal partitions, fast group joins, fast timed-out-transaction aborts. */
