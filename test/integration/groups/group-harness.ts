@@ -158,7 +158,12 @@ export function startMember(kind: MemberKind, bootstrap: string, group: string, 
     case 'kafka-python':
     case 'confluent': {
       const script = join(repoRoot(), 'test', 'integration', 'groups', 'py-member.py');
-      const extra = [`session=${session}`, ...(o.assignor !== undefined ? [`assignor=${o.assignor}`] : []), ...(o.instanceId !== undefined ? [`instance=${o.instanceId}`] : [])];
+      const extra = [
+        `session=${session}`,
+        ...(o.assignor !== undefined ? [`assignor=${o.assignor}`] : []),
+        ...(o.instanceId !== undefined ? [`instance=${o.instanceId}`] : []),
+        ...Object.entries(o.librdkafka ?? {}).map(([k, v]) => `conf.${k}=${v}`),
+      ];
       return new ChildMember(name, spawn(PYTHON, [script, kind, bootstrap, group, topic, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }));
     }
     case 'kcat': {
