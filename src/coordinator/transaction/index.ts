@@ -15,8 +15,6 @@ export {
   TopicPartitionSet,
   IllegalTransactionStateError,
   TRANSACTION_STATE_IDS,
-  NO_PRODUCER_ID,
-  NO_PRODUCER_EPOCH,
   isEpochExhausted,
   transactionStateById,
   transactionStateByName,

@@ -1,5 +1,6 @@
 import { ErrorCode, NOOP_LOGGER } from '../../common/index.js';
 import type { Logger } from '../../common/index.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from '../../protocol/index.js';
 import type {
   DescribeTransactionsResponseTransactionState,
   ListTransactionsResponse,
@@ -13,8 +14,7 @@ import { KeyedTimer } from '../keyed-timer.js';
 import type { TransactionCoordinatorConfig } from './config.js';
 import {
   IllegalTransactionStateError,
-  NO_PRODUCER_EPOCH,
-  NO_PRODUCER_ID,
+  MAX_PRODUCER_EPOCH,
   TopicPartitionSet,
   TransactionMetadata,
   isEpochExhausted,
@@ -81,7 +81,6 @@ type Routed =
   | { readonly shard?: undefined; readonly txn?: undefined; readonly errorCode: number };
 
 const ABORT_KEY = 'txn-abort-timed-out';
-const MAX_PRODUCER_EPOCH = 32767;
 const EXPIRE_KEY = 'txn-remove-expired';
 
 function andThen<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {

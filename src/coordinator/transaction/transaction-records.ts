@@ -1,7 +1,7 @@
-import { TransactionLogKey, TransactionLogValue } from '../../protocol/index.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionLogKey, TransactionLogValue } from '../../protocol/index.js';
 import { frame, unframe } from '../group-records.js';
 import type { CoordinatorRecord } from '../group-records.js';
-import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TopicPartitionSet, TRANSACTION_STATE_IDS, TransactionMetadata, transactionStateById } from './transaction-metadata.js';
+import { TopicPartitionSet, TRANSACTION_STATE_IDS, TransactionMetadata, transactionStateById } from './transaction-metadata.js';
 import type { TxnTransitMetadata } from './transaction-metadata.js';
 
 /**

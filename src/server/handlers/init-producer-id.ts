@@ -1,12 +1,10 @@
 import { ErrorCode } from '../../common/index.js';
 import type { TransactionCoordinator } from '../../coordinator/index.js';
-import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/index.js';
+import { InitProducerIdRequest, InitProducerIdResponse, NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import { ProducerIdManager } from '../producer-id-manager.js';
 
-const NO_PRODUCER_ID = -1;
-const NO_PRODUCER_EPOCH = -1;
 /** KIP-588: PRODUCER_FENCED is answered from v4; older clients know it as INVALID_PRODUCER_EPOCH. */
 const PRODUCER_FENCED_MIN_VERSION = 4;
 
