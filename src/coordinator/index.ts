@@ -1,6 +1,7 @@
 export { GroupCoordinator } from './group-coordinator.js';
 export type { GroupCoordinatorParams } from './group-coordinator.js';
 export { GroupCoordinatorShard } from './group-shard.js';
+export { KeyedTimer } from './keyed-timer.js';
 export type { OffsetAndMetadata, PartitionWriter, RequestInfo, TransactionalWrite, WriteOptions } from './group-shard.js';
 export { UNKNOWN_MEMBER_ID, CONSUMER_PROTOCOL_TYPE } from './classic-group.js';
 export type { ClassicGroupState } from './classic-group.js';
