@@ -12,7 +12,6 @@ import type { BrokerContext } from '../broker-context.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-export const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
 /** Kafka's Topic.isInternal: the topics the coordinators own. */
 export function isInternalTopic(name: string): boolean {
