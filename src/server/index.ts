@@ -15,7 +15,6 @@ export { ALL_HANDLERS, apiVersionsHandler } from './handlers/index.js';
 export {
   BOOTSTRAP_CHECKPOINT_FILE,
   META_PROPERTIES_FILE,
-  METADATA_VERSION_FEATURE,
   FormatterException,
   decodeBootstrapCheckpoint,
   defaultBootstrapMetadata,
@@ -24,7 +23,6 @@ export {
   ensureFormatted,
   formatStorage,
   metadataVersionFeatureLevel,
-  metadataVersionOfLevel,
   MINIMUM_BOOTSTRAP_METADATA_VERSION,
   readBootstrapMetadata,
   readStorageInfo,
