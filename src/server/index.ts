@@ -11,7 +11,7 @@ export { HandlerRegistry } from './handler-registry.js';
 export { buildErrorResponse } from './error-response.js';
 export { RequestPipeline } from './request-pipeline.js';
 export { startServer, type RunningServer, type ServerListener, type ServerOptions } from './server.js';
-export { ALL_HANDLERS, apiVersionsHandler } from './handlers/index.js';
+export { apiVersionsHandler } from './handlers/index.js';
 export {
   BOOTSTRAP_CHECKPOINT_FILE,
   META_PROPERTIES_FILE,
