@@ -5,8 +5,10 @@ import {
   CONFIG_RESOURCE_CLIENT_METRICS,
   CONFIG_RESOURCE_GROUP,
   CONFIG_RESOURCE_TOPIC,
+  OP_APPEND,
   OP_DELETE,
   OP_SET,
+  OP_SUBTRACT,
   configResourceKey,
   type IncrementalConfigChange,
 } from '../../metadata/index.js';
@@ -110,7 +112,7 @@ function alterLoggers(broker: BrokerContext, resource: IncrementalAlterConfigsRe
       if (!levels.has(c.name)) throw new ConfigResourceError(ErrorCode.INVALID_CONFIG, `Logger ${c.name} does not exist!`);
       if (c.name === ROOT_LOGGER) throw new ConfigResourceError(ErrorCode.INVALID_REQUEST, `Removing the log level of the ${ROOT_LOGGER} logger is not allowed`);
     } else {
-      const op = c.configOperation === 2 ? 'APPEND' : c.configOperation === 3 ? 'SUBTRACT' : undefined;
+      const op = c.configOperation === OP_APPEND ? 'APPEND' : c.configOperation === OP_SUBTRACT ? 'SUBTRACT' : undefined;
       throw new ConfigResourceError(
         ErrorCode.INVALID_REQUEST,
         op === undefined
