@@ -172,6 +172,16 @@ export function sortedPartitions(partitions: ReadonlyMap<number, PartitionRegist
   return [...partitions.entries()].sort((a, b) => a[0] - b[0]);
 }
 
+/** A refusal of one config resource (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs), found on this broker. */
+export class ConfigResourceError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Kafka's ConfigAdminManager.validateResourceNameIsCurrentNodeId: the error message when a BROKER
  * resource names another node (or no number), else undefined.

@@ -11,17 +11,7 @@ import {
 import { AlterConfigsRequest, AlterConfigsResponse, type AlterConfigsRequestAlterConfigsResource } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { brokerChangeProblem, brokerIdProblem, controllerContext } from './admin-support.js';
-
-/** A per-resource refusal found before the controller is asked. */
-export class ConfigResourceError extends Error {
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ConfigResourceError, brokerChangeProblem, brokerIdProblem, controllerContext } from './admin-support.js';
 
 /** Indexes of resources that share (type, name) with another: Kafka refuses all of them. */
 function duplicateResourceIndexes(resources: ReadonlyArray<{ resourceType: number; resourceName: string }>): Set<number> {

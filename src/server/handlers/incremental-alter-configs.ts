@@ -20,6 +20,7 @@ import {
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
+  ConfigResourceError,
   ROOT_LOGGER,
   VALID_LOG_LEVELS,
   applyIncrementalBrokerOps,
@@ -28,7 +29,7 @@ import {
   brokerLoggerLevels,
   controllerContext,
 } from './admin-support.js';
-import { ConfigResourceError, alterConfigResources } from './alter-configs.js';
+import { alterConfigResources } from './alter-configs.js';
 
 /**
  * IncrementalAlterConfigs v0-1 (Kafka's ConfigAdminManager.preprocess, then the controller):
