@@ -27,7 +27,7 @@ import { MetadataDelta, emptyImage } from './metadata-delta.js';
 import { LATEST_PRODUCTION_LEVEL, metadataVersionLevel, supportedFeatures } from './metadata-version.js';
 import { ProducerIdControlManager } from './producer-id-control-manager.js';
 import type { ApiMessageAndVersion } from './records.js';
-import { ReplicationControlManager } from './replication-control-manager.js';
+import { ReplicationControlManager, failedTopicResult } from './replication-control-manager.js';
 
 export interface QuorumControllerOptions {
   readonly nodeId: number;
@@ -141,16 +141,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
   createTopics(ctx: ControllerRequestContext, request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
     return this.#write(ctx, () => this.#replication.createTopics(request), (e) => ({
       throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
-        errorCode: e.errorCode,
-        errorMessage: e.errorMessage,
-        topicConfigErrorCode: 0,
-        numPartitions: -1,
-        replicationFactor: -1,
-        configs: [],
-      })),
+      topics: request.topics.map((t) => failedTopicResult(t.name, e)),
     }));
   }
 
