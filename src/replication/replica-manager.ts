@@ -643,7 +643,7 @@ export class ReplicaManager {
     if (params.replicaId >= 0) this.updateFollowers(params.replicaId, specs);
     const first = this.readAll(params, specs);
     const canAnswer = params.maxWaitMs <= 0 || specs.length === 0 || first.bytes >= params.minBytes || first.interrupt;
-    if (canAnswer) return materialize(first.reads);
+    if (canAnswer) return Promise.resolve(materialize(first.reads));
     return new Promise<FetchPartitionResult[]>((resolve) => {
       const deadline = this.clock.monotonicMs() + Math.min(params.maxWaitMs, MAX_FETCH_WAIT_MS);
       const op = new DelayedFetch(this, params, specs, deadline, (reads) => resolve(materialize(reads)));
@@ -981,26 +981,25 @@ function readSliceNow(slice: FileSlice): Buffer {
   return n === slice.size ? buf : buf.subarray(0, n);
 }
 
-async function materialize(reads: readonly LogRead[]): Promise<FetchPartitionResult[]> {
-  return Promise.all(
-    reads.map(async (r): Promise<FetchPartitionResult> => {
-      const base = {
-        errorCode: r.errorCode,
-        highWatermark: r.highWatermark,
-        lastStableOffset: r.lastStableOffset,
-        logStartOffset: r.logStartOffset,
-        divergingEpoch: r.divergingEpoch,
-        abortedTransactions: r.abortedTransactions,
-        currentLeader: r.currentLeader,
-      };
-      if (r.slice === undefined) return { ...base, records: EMPTY };
-      try {
-        return { ...base, records: readSliceNow(r.slice) };
-      } catch {
-        return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY, abortedTransactions: null };
-      }
-    }),
-  );
+/** The reads' slices as buffers (read now: see readSliceNow); a failed read answers KAFKA_STORAGE_ERROR. */
+function materialize(reads: readonly LogRead[]): FetchPartitionResult[] {
+  return reads.map((r): FetchPartitionResult => {
+    const base = {
+      errorCode: r.errorCode,
+      highWatermark: r.highWatermark,
+      lastStableOffset: r.lastStableOffset,
+      logStartOffset: r.logStartOffset,
+      divergingEpoch: r.divergingEpoch,
+      abortedTransactions: r.abortedTransactions,
+      currentLeader: r.currentLeader,
+    };
+    if (r.slice === undefined) return { ...base, records: EMPTY };
+    try {
+      return { ...base, records: readSliceNow(r.slice) };
+    } catch {
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY, abortedTransactions: null };
+    }
+  });
 }
 
 const EMPTY = Buffer.alloc(0);
