@@ -252,9 +252,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
     if (registerOffset === undefined) {
       throw new ControllerApiException('STALE_BROKER_EPOCH', `Receive a heartbeat from broker ${brokerId} before registration`);
     }
-    this.#cluster.checkBrokerEpoch(brokerId, brokerEpoch);
-    const reg = this.#cluster.registration(brokerId);
-    if (reg === undefined) throw new ControllerApiException('STALE_BROKER_EPOCH', `No broker registration found for broker id ${brokerId}`);
+    const reg = this.#cluster.checkBrokerEpoch(brokerId, brokerEpoch);
     const current: BrokerState = reg.fenced ? 'FENCED' : reg.inControlledShutdown ? 'CONTROLLED_SHUTDOWN' : 'UNFENCED';
     const caughtUp = request.currentMetadataOffset >= registerOffset;
     const next = nextBrokerState(current, request, caughtUp, () => this.#replication.hasLeaderships(brokerId));
@@ -276,7 +274,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
       }
     }
     const fenced = next === 'FENCED' || next === 'SHUTDOWN_NOW';
-    this.#cluster.touch(brokerId, fenced, request.currentMetadataOffset, this.#clock.monotonicMs());
+    this.#cluster.touch(brokerId, fenced, this.#clock.monotonicMs());
     return {
       records,
       response: { throttleTimeMs: 0, errorCode: 0, isCaughtUp: caughtUp, isFenced: fenced, shouldShutDown: next === 'SHUTDOWN_NOW' },
@@ -292,7 +290,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
       for (let stale = this.#cluster.findStaleBroker(nowMs); stale !== undefined; stale = this.#cluster.findStaleBroker(nowMs)) {
         this.#logger.info('fencing broker: session expired', { brokerId: stale });
         const records = this.#replication.brokerFencedRecords(stale);
-        this.#cluster.touch(stale, true, -1, nowMs);
+        this.#cluster.touch(stale, true, nowMs);
         if (records.length > 0 && !this.#append(records, undefined, { complete: () => {}, fail: () => {} })) break;
       }
     }
