@@ -10,7 +10,7 @@ import {
   type QuorumVoter,
   type SecurityProtocol,
 } from './endpoints.js';
-import { parseValue, problemMessage } from './parse-value.js';
+import { parseAndValidate } from './parse-value.js';
 import type { BrokerConfigSpec, ConfigValue, ValueOfSpec } from './types.js';
 
 export type BrokerConfigValue<N extends BrokerConfigName> = ValueOfSpec<BrokerConfigTable[N]>;
@@ -69,10 +69,7 @@ export class BrokerConfig {
         continue;
       }
       try {
-        const value = parseValue(name, spec.type, raw);
-        const problem = spec.validator?.check(value, name);
-        if (problem !== undefined) problems.push(problemMessage(name, value, problem));
-        this.#values.set(name, value);
+        this.#values.set(name, parseAndValidate(name, spec, raw));
       } catch (e) {
         if (!(e instanceof ConfigException)) throw e;
         problems.push(e.message);

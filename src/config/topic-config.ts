@@ -7,7 +7,7 @@ import {
   type ConfigSource,
   type ConfigSynonym,
 } from './describe.js';
-import { formatValue, parseValue, problemMessage } from './parse-value.js';
+import { formatValue, parseAndValidate } from './parse-value.js';
 import { TOPIC_CONFIGS, type TopicConfigName, type TopicConfigTable } from './topic-configs.js';
 import type { ConfigValue, TopicConfigSpec, ValueOfSpec } from './types.js';
 
@@ -41,10 +41,7 @@ export function parseTopicOverrides(overrides: ReadonlyMap<string, string>): Map
       continue;
     }
     try {
-      const value = parseValue(name, spec.type, raw);
-      const problem = spec.validator?.check(value, name);
-      if (problem !== undefined) problems.push(problemMessage(name, value, problem));
-      else parsed.set(name, value);
+      parsed.set(name, parseAndValidate(name, spec, raw));
     } catch (e) {
       if (!(e instanceof ConfigException)) throw e;
       problems.push(e.message);

@@ -15,7 +15,6 @@ import { record } from './records.js';
 interface BrokerSession {
   lastContactMs: number;
   fenced: boolean;
-  metadataOffset: number;
   /** Made at activation from the image, not by the broker contacting this controller. */
   inherited: boolean;
 }
@@ -47,7 +46,7 @@ export class ClusterControlManager {
   /** On becoming active: every registered broker gets a fresh session (Kafka's activate). */
   activate(nowMs: number): void {
     this.#sessions.clear();
-    for (const b of this.#view.latest().brokers.values()) this.#touch(b.id, b.fenced, -1, nowMs, true);
+    for (const b of this.#view.latest().brokers.values()) this.#touch(b.id, b.fenced, nowMs, true);
   }
 
   deactivate(): void {
@@ -73,12 +72,14 @@ export class ClusterControlManager {
     return b !== undefined && !b.fenced && !b.inControlledShutdown;
   }
 
-  checkBrokerEpoch(brokerId: number, brokerEpoch: number): void {
+  /** The broker's registration, if `brokerEpoch` is its current epoch; else throws STALE_BROKER_EPOCH. */
+  checkBrokerEpoch(brokerId: number, brokerEpoch: number): BrokerRegistration {
     const b = this.registration(brokerId);
     if (b === undefined) throw new ControllerApiException('STALE_BROKER_EPOCH', `No broker registration found for broker id ${brokerId}`);
     if (b.epoch !== brokerEpoch) {
       throw new ControllerApiException('STALE_BROKER_EPOCH', `Expected broker epoch ${b.epoch}, but got broker epoch ${brokerEpoch}`);
     }
+    return b;
   }
 
   hasValidSession(brokerId: number, nowMs: number): boolean {
@@ -110,16 +111,12 @@ export class ClusterControlManager {
     return next;
   }
 
-  touch(brokerId: number, fenced: boolean, metadataOffset: number, nowMs: number): void {
-    this.#touch(brokerId, fenced, metadataOffset, nowMs);
+  touch(brokerId: number, fenced: boolean, nowMs: number): void {
+    this.#touch(brokerId, fenced, nowMs);
   }
 
-  removeSession(brokerId: number): void {
-    this.#sessions.delete(brokerId);
-  }
-
-  #touch(brokerId: number, fenced: boolean, metadataOffset: number, nowMs: number, inherited = false): void {
-    this.#sessions.set(brokerId, { lastContactMs: nowMs, fenced, metadataOffset, inherited });
+  #touch(brokerId: number, fenced: boolean, nowMs: number, inherited = false): void {
+    this.#sessions.set(brokerId, { lastContactMs: nowMs, fenced, inherited });
   }
 
   /**
@@ -178,7 +175,7 @@ export class ClusterControlManager {
       logDirs: mv.isDirectoryAssignmentSupported(level) ? [...request.logDirs] : [],
     });
     if (!sameIncarnation) this.#sessions.delete(brokerId);
-    this.#touch(brokerId, message.fenced, -1, nowMs);
+    this.#touch(brokerId, message.fenced, nowMs);
     view.logger.info(sameIncarnation ? 'amending broker registration' : 'registering broker', { brokerId, brokerEpoch });
     return { records: [record(RegisterBrokerRecord, message, mv.registerBrokerRecordVersion(level))], response: { brokerEpoch } };
   }

@@ -27,7 +27,7 @@ import { MetadataDelta, emptyImage } from './metadata-delta.js';
 import { LATEST_PRODUCTION_LEVEL, metadataVersionLevel, supportedFeatures } from './metadata-version.js';
 import { ProducerIdControlManager } from './producer-id-control-manager.js';
 import type { ApiMessageAndVersion } from './records.js';
-import { ReplicationControlManager } from './replication-control-manager.js';
+import { ReplicationControlManager, failedTopicResult } from './replication-control-manager.js';
 
 export interface QuorumControllerOptions {
   readonly nodeId: number;
@@ -141,16 +141,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
   createTopics(ctx: ControllerRequestContext, request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
     return this.#write(ctx, () => this.#replication.createTopics(request), (e) => ({
       throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
-        errorCode: e.errorCode,
-        errorMessage: e.errorMessage,
-        topicConfigErrorCode: 0,
-        numPartitions: -1,
-        replicationFactor: -1,
-        configs: [],
-      })),
+      topics: request.topics.map((t) => failedTopicResult(t.name, e)),
     }));
   }
 
@@ -261,9 +252,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
     if (registerOffset === undefined) {
       throw new ControllerApiException('STALE_BROKER_EPOCH', `Receive a heartbeat from broker ${brokerId} before registration`);
     }
-    this.#cluster.checkBrokerEpoch(brokerId, brokerEpoch);
-    const reg = this.#cluster.registration(brokerId);
-    if (reg === undefined) throw new ControllerApiException('STALE_BROKER_EPOCH', `No broker registration found for broker id ${brokerId}`);
+    const reg = this.#cluster.checkBrokerEpoch(brokerId, brokerEpoch);
     const current: BrokerState = reg.fenced ? 'FENCED' : reg.inControlledShutdown ? 'CONTROLLED_SHUTDOWN' : 'UNFENCED';
     const caughtUp = request.currentMetadataOffset >= registerOffset;
     const next = nextBrokerState(current, request, caughtUp, () => this.#replication.hasLeaderships(brokerId));
@@ -285,7 +274,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
       }
     }
     const fenced = next === 'FENCED' || next === 'SHUTDOWN_NOW';
-    this.#cluster.touch(brokerId, fenced, request.currentMetadataOffset, this.#clock.monotonicMs());
+    this.#cluster.touch(brokerId, fenced, this.#clock.monotonicMs());
     return {
       records,
       response: { throttleTimeMs: 0, errorCode: 0, isCaughtUp: caughtUp, isFenced: fenced, shouldShutDown: next === 'SHUTDOWN_NOW' },
@@ -301,7 +290,7 @@ export class QuorumController implements ControllerApi, RaftClientListener<ApiMe
       for (let stale = this.#cluster.findStaleBroker(nowMs); stale !== undefined; stale = this.#cluster.findStaleBroker(nowMs)) {
         this.#logger.info('fencing broker: session expired', { brokerId: stale });
         const records = this.#replication.brokerFencedRecords(stale);
-        this.#cluster.touch(stale, true, -1, nowMs);
+        this.#cluster.touch(stale, true, nowMs);
         if (records.length > 0 && !this.#append(records, undefined, { complete: () => {}, fail: () => {} })) break;
       }
     }

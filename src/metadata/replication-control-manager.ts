@@ -1,4 +1,4 @@
-import { ErrorCode } from '../common/index.js';
+import { ErrorCode, ZERO_UUID } from '../common/index.js';
 import { CONFIG_SOURCE_ID } from '../config/index.js';
 import {
   BrokerRegistrationChangeRecord,
@@ -35,7 +35,19 @@ export const MAX_RECORDS_PER_USER_OP = 10_000;
 export const ELECTION_PREFERRED = 0;
 export const ELECTION_UNCLEAN = 1;
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** A CreateTopics result for a topic that was not created. */
+export function failedTopicResult(name: string, error: ApiError): CreateTopicsResponseCreatableTopicResult {
+  return {
+    name,
+    topicId: ZERO_UUID,
+    errorCode: error.errorCode,
+    errorMessage: error.errorMessage,
+    topicConfigErrorCode: 0,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: [],
+  };
+}
 
 /**
  * Topics and partitions (Kafka's ReplicationControlManager): CreateTopics, DeleteTopics,
@@ -90,18 +102,7 @@ export class ReplicationControlManager {
     }
     const topics = request.topics.map((t): CreateTopicsResponseCreatableTopicResult => {
       const error = errors.get(t.name);
-      if (error !== undefined) {
-        return {
-          name: t.name,
-          topicId: ZERO_UUID,
-          errorCode: error.errorCode,
-          errorMessage: error.errorMessage,
-          topicConfigErrorCode: 0,
-          numPartitions: -1,
-          replicationFactor: -1,
-          configs: [],
-        };
-      }
+      if (error !== undefined) return failedTopicResult(t.name, error);
       return successes.get(t.name) as CreateTopicsResponseCreatableTopicResult;
     });
     if (records.length > MAX_RECORDS_PER_USER_OP) {
@@ -166,16 +167,7 @@ export class ReplicationControlManager {
         }
         throw e;
       }
-      placement.forEach((replicas, i) => {
-        const isr = replicas.filter((b) => this.#cluster.isActive(b));
-        if (isr.length === 0) {
-          throw new ControllerApiException(
-            'INVALID_REPLICATION_FACTOR',
-            `Unable to replicate the partition ${rf} time(s): All brokers are currently fenced or in controlled shutdown.`,
-          );
-        }
-        parts.set(i, this.#newPartition(replicas, isr));
-      });
+      placement.forEach((replicas, i) => parts.set(i, this.#newPartition(replicas, this.#placedIsr(replicas, rf))));
     }
     const topicId = this.#newUuid();
     const records: ApiMessageAndVersion[] = [record(TopicRecord, TopicRecord.create({ name: t.name, topicId }))];
@@ -203,6 +195,18 @@ export class ReplicationControlManager {
         configs,
       },
     };
+  }
+
+  /** The initial ISR of a new partition placed on `replicas`: its active brokers, at least one. */
+  #placedIsr(replicas: readonly number[], rf: number): number[] {
+    const isr = replicas.filter((b) => this.#cluster.isActive(b));
+    if (isr.length === 0) {
+      throw new ControllerApiException(
+        'INVALID_REPLICATION_FACTOR',
+        `Unable to replicate the partition ${rf} time(s): All brokers are currently fenced or in controlled shutdown.`,
+      );
+    }
+    return isr;
   }
 
   #newPartition(replicas: readonly number[], isr: readonly number[]): PartitionRegistration {
@@ -331,16 +335,7 @@ export class ReplicationControlManager {
       placement = this.#cluster.placeReplicas(current, additional, rf);
     }
     const level = image.features.metadataVersion;
-    return placement.map((replicas, i) => {
-      const isr = replicas.filter((b) => this.#cluster.isActive(b));
-      if (isr.length === 0) {
-        throw new ControllerApiException(
-          'INVALID_REPLICATION_FACTOR',
-          `Unable to replicate the partition ${rf} time(s): All brokers are currently fenced or in controlled shutdown.`,
-        );
-      }
-      return partitionRecord(topic.topicId, current + i, this.#newPartition(replicas, isr), level);
-    });
+    return placement.map((replicas, i) => partitionRecord(topic.topicId, current + i, this.#newPartition(replicas, this.#placedIsr(replicas, rf)), level));
   }
 
   electLeaders(request: ElectLeadersRequest): ControllerResult<ElectLeadersResponse> {

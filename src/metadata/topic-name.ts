@@ -22,6 +22,3 @@ export function hasCollisionChars(name: string): boolean {
 export function unifyCollisionChars(name: string): string {
   return name.replaceAll('.', '_');
 }
-
-/** Internal topics clients must not create or delete by hand. */
-export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);

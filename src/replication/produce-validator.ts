@@ -87,9 +87,9 @@ export function validateProducedRecords(records: Buffer | null, ctx: ProduceVali
   }
   let producerIdBatches = 0;
   for (const slice of slices) {
-    const problem = checkBatch(slice, ctx);
-    if (problem !== undefined) return problem;
     const batch = new RecordBatch(slice);
+    const problem = checkBatch(slice, batch, ctx);
+    if (problem !== undefined) return problem;
     if (batch.producerId >= 0) producerIdBatches++;
     const recordProblem = checkRecords(batch, ctx);
     if (recordProblem !== undefined) return recordProblem;
@@ -97,8 +97,7 @@ export function validateProducedRecords(records: Buffer | null, ctx: ProduceVali
   return { ok: true, batches: slices.length, producerIdBatches };
 }
 
-function checkBatch(slice: Buffer, ctx: ProduceValidationContext): ProduceValidation | undefined {
-  const batch = new RecordBatch(slice);
+function checkBatch(slice: Buffer, batch: RecordBatch, ctx: ProduceValidationContext): ProduceValidation | undefined {
   const at = ctx.partitionName;
   if (slice.length > ctx.config.log.maxMessageBytes) {
     return reject(

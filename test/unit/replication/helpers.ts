@@ -8,7 +8,7 @@ import type { MessageDescriptor, RequestHeader } from '../../../src/protocol/ind
 import { ReplicaManager } from '../../../src/replication/index.js';
 import type { ApiHandler, ClientConnection, RequestContext } from '../../../src/server/handler.js';
 import type { BrokerContext } from '../../../src/server/broker-context.js';
-import { LogManager, logConfig } from '../../../src/storage/index.js';
+import { LogManager, ProducerStates, logConfig } from '../../../src/storage/index.js';
 import { SimClock, SimDisk } from '../../../src/testkit/index.js';
 
 export const NODE = 1;
@@ -226,4 +226,34 @@ export async function call<Req, Res>(handler: ApiHandler<Req, Res>, version: num
 export function roundTrip<T>(desc: MessageDescriptor<T>, value: T, version: number): T {
   const buf = encodeMessageToBuffer(desc, value, version);
   return desc.read(new Reader(buf), version);
+}
+
+/**
+ * A ReplicaManager with producer state (ProducerStates wired into LogManager and ReplicaManager as the
+ * broker wires them) hosting topic 't' with 2 partitions on one log dir.
+ */
+export function producerStateEnv(props: Record<string, string> = {}, disk = new SimDisk(), clock = new SimClock()) {
+  const scheduler = new ManualScheduler(clock);
+  const config = brokerConfig(props);
+  const states = new ProducerStates({ clock, producerIdExpirationMs: () => config.get('producer.id.expiration.ms') });
+  const logManager = new LogManager({
+    fs: disk,
+    clock,
+    logDirs: ['/d1'],
+    logger: NOOP_LOGGER,
+    defaultConfig: logConfig({ fileDeleteDelayMs: 0 }),
+    producerStateHooks: (tp) => states.hooksFor(tp),
+  });
+  logManager.startup();
+  const rm = new ReplicaManager({ nodeId: NODE, clock, logManager, logDirs: ['/d1'], config: () => config, producerStates: states });
+  rm.start(scheduler);
+  let current: MetadataImage = EMPTY_IMAGE;
+  const apply = (next: MetadataImage): void => {
+    const prev = current;
+    current = next;
+    rm.applyMetadata(next, prev);
+  };
+  apply(image([{ name: 't', id: TOPIC_ID, partitions: 2 }]));
+  const broker = { nodeId: NODE, clock, logger: NOOP_LOGGER, config: () => config, image: () => current, logManager, replicaManager: rm } as unknown as BrokerContext;
+  return { disk, clock, scheduler, states, logManager, rm, apply, broker };
 }

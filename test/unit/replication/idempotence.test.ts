@@ -5,39 +5,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode, NOOP_LOGGER } from '../../../src/common/index.js';
+import { ErrorCode } from '../../../src/common/index.js';
 import { buildRecordBatch } from '../../../src/protocol/index.js';
 import { ReplicaManager } from '../../../src/replication/index.js';
 import type { ProduceOutcome } from '../../../src/replication/index.js';
-import { LogManager, ProducerStates, logConfig } from '../../../src/storage/index.js';
 import { SimClock, SimDisk } from '../../../src/testkit/index.js';
-import type { MetadataImage } from '../../../src/metadata/index.js';
-import { EMPTY_IMAGE, ManualScheduler, NODE, TOPIC_ID, brokerConfig, image } from './helpers.js';
-
-function env(props: Record<string, string> = {}, disk = new SimDisk(), clock = new SimClock()) {
-  const scheduler = new ManualScheduler(clock);
-  const config = brokerConfig(props);
-  const states = new ProducerStates({ clock, producerIdExpirationMs: () => config.get('producer.id.expiration.ms') });
-  const logManager = new LogManager({
-    fs: disk,
-    clock,
-    logDirs: ['/d1'],
-    logger: NOOP_LOGGER,
-    defaultConfig: logConfig({ fileDeleteDelayMs: 0 }),
-    producerStateHooks: (tp) => states.hooksFor(tp),
-  });
-  logManager.startup();
-  const rm = new ReplicaManager({ nodeId: NODE, clock, logManager, logDirs: ['/d1'], config: () => config, producerStates: states });
-  rm.start(scheduler);
-  let current: MetadataImage = EMPTY_IMAGE;
-  const apply = (next: MetadataImage): void => {
-    const prev = current;
-    current = next;
-    rm.applyMetadata(next, prev);
-  };
-  apply(image([{ name: 't', id: TOPIC_ID, partitions: 2 }]));
-  return { disk, clock, scheduler, states, logManager, rm, apply };
-}
+import { image, producerStateEnv } from './helpers.js';
 
 function idem(seq: number, n = 1, opts: { pid?: number; epoch?: number; ts?: number } = {}): Buffer {
   return buildRecordBatch({
@@ -56,7 +29,7 @@ const answer = (o: ProduceOutcome) => o.results.map((r) => [r.errorCode, r.baseO
 
 describe('ReplicaManager with producer state', () => {
   it('answers a pipelined retry with the original offsets and appends it once', async () => {
-    const e = env();
+    const e = producerStateEnv();
     const batch = idem(0, 3);
     const first = produce(e.rm, batch);
     const retry = produce(e.rm, batch); // before the first one's answer: pipelined on one connection
@@ -70,7 +43,7 @@ describe('ReplicaManager with producer state', () => {
   });
 
   it("maps sequence and epoch problems to Kafka's error codes without appending", () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, idem(0, 2, { epoch: 1 }));
     const gap = produce(e.rm, idem(5, 1, { epoch: 1 }));
     assert.equal(gap.results[0]!.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -83,7 +56,7 @@ describe('ReplicaManager with producer state', () => {
   });
 
   it('acks=0 duplicates are dropped silently, non-idempotent batches are untouched', () => {
-    const e = env();
+    const e = producerStateEnv();
     const batch = idem(0);
     produce(e.rm, batch, 0, 0);
     const dup = produce(e.rm, batch, 0, 0);
@@ -96,7 +69,7 @@ describe('ReplicaManager with producer state', () => {
   });
 
   it('expires idle producers every producer.id.expiration.check.interval.ms', () => {
-    const e = env({ 'producer.id.expiration.ms': '60000', 'producer.id.expiration.check.interval.ms': '10000' });
+    const e = producerStateEnv({ 'producer.id.expiration.ms': '60000', 'producer.id.expiration.check.interval.ms': '10000' });
     produce(e.rm, idem(0, 1, { ts: e.clock.nowMs() }));
     const psm = e.rm.getPartition('t', 0)!.producerState!;
     e.scheduler.advance(50_000);
@@ -112,7 +85,7 @@ describe('ReplicaManager with producer state', () => {
   it('rebuilds producer state when the log is opened again after a clean restart', async () => {
     const disk = new SimDisk();
     const clock = new SimClock();
-    const e = env({}, disk, clock);
+    const e = producerStateEnv({}, disk, clock);
     const older = idem(0, 2);
     const last = idem(2, 2);
     produce(e.rm, older);
@@ -120,7 +93,7 @@ describe('ReplicaManager with producer state', () => {
     e.rm.shutdown();
     await e.logManager.shutdown();
     assert.ok(disk.exists('/d1/t-0/00000000000000000004.snapshot'));
-    const again = env({}, disk, clock);
+    const again = producerStateEnv({}, disk, clock);
     assert.deepEqual(answer(produce(again.rm, last)), [[0, 2]], 'the last batch is in the snapshot');
     // As in Kafka, a snapshot keeps one batch per producer: an older retry is out of sequence.
     assert.equal(produce(again.rm, older).results[0]!.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -131,18 +104,18 @@ describe('ReplicaManager with producer state', () => {
   it('after a crash the batches since the last snapshot are replayed whole', () => {
     const disk = new SimDisk();
     const clock = new SimClock();
-    const e = env({}, disk, clock);
+    const e = producerStateEnv({}, disk, clock);
     const older = idem(0, 2);
     produce(e.rm, older);
     produce(e.rm, idem(2, 2));
     disk.processCrash();
-    const again = env({}, disk, clock);
+    const again = producerStateEnv({}, disk, clock);
     assert.deepEqual(answer(produce(again.rm, older)), [[0, 0]]);
     assert.equal(again.rm.getPartition('t', 0)!.log.logEndOffset, 4);
   });
 
   it('forgets the state of a deleted topic', () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, idem(0));
     assert.ok(e.states.get({ topic: 't', partition: 0 }) !== undefined);
     e.apply(image([]));

@@ -6,43 +6,14 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode, NOOP_LOGGER } from '../../../src/common/index.js';
+import { ErrorCode } from '../../../src/common/index.js';
 import { DescribeProducersResponse, WriteTxnMarkersResponse, buildRecordBatch, iterateBatches } from '../../../src/protocol/index.js';
 import { ReplicaManager } from '../../../src/replication/index.js';
 import type { FetchParams, FetchPartitionSpec, ProduceOutcome, TxnMarkerEntry } from '../../../src/replication/index.js';
 import { createDescribeProducersHandler, createWriteTxnMarkersHandler } from '../../../src/server/handlers/index.js';
-import type { BrokerContext } from '../../../src/server/broker-context.js';
 import { TxnMarkerWriter } from '../../../src/server/txn-markers.js';
-import { LogManager, ProducerStates, logConfig } from '../../../src/storage/index.js';
 import { SimClock, SimDisk } from '../../../src/testkit/index.js';
-import type { MetadataImage } from '../../../src/metadata/index.js';
-import { EMPTY_IMAGE, ManualScheduler, NODE, TOPIC_ID, brokerConfig, call, image } from './helpers.js';
-
-function env(disk = new SimDisk(), clock = new SimClock()) {
-  const scheduler = new ManualScheduler(clock);
-  const config = brokerConfig();
-  const states = new ProducerStates({ clock, producerIdExpirationMs: () => config.get('producer.id.expiration.ms') });
-  const logManager = new LogManager({
-    fs: disk,
-    clock,
-    logDirs: ['/d1'],
-    logger: NOOP_LOGGER,
-    defaultConfig: logConfig({ fileDeleteDelayMs: 0 }),
-    producerStateHooks: (tp) => states.hooksFor(tp),
-  });
-  logManager.startup();
-  const rm = new ReplicaManager({ nodeId: NODE, clock, logManager, logDirs: ['/d1'], config: () => config, producerStates: states });
-  rm.start(scheduler);
-  let current: MetadataImage = EMPTY_IMAGE;
-  const apply = (next: MetadataImage): void => {
-    const prev = current;
-    current = next;
-    rm.applyMetadata(next, prev);
-  };
-  apply(image([{ name: 't', id: TOPIC_ID, partitions: 2 }]));
-  const broker = { nodeId: NODE, clock, logger: NOOP_LOGGER, config: () => config, image: () => current, logManager, replicaManager: rm } as unknown as BrokerContext;
-  return { disk, clock, scheduler, states, logManager, rm, apply, broker };
-}
+import { NODE, TOPIC_ID, call, image, producerStateEnv } from './helpers.js';
 
 function txn(pid: number, seq: number, n = 1, epoch = 0): Buffer {
   return buildRecordBatch({
@@ -80,7 +51,7 @@ function values(records: Buffer): string[] {
 
 describe('transactions in the replica manager', () => {
   it('read_committed stops at the LSO and lists aborted transactions; markers move it', async () => {
-    const e = env();
+    const e = producerStateEnv();
     assert.equal(produce(e.rm, txn(1, 0, 2)).results[0]!.errorCode, ErrorCode.NONE); // 0-1
     assert.equal(produce(e.rm, txn(2, 0)).results[0]!.errorCode, ErrorCode.NONE); // 2
     let [r] = await e.rm.fetchMessages(READ_COMMITTED, [spec(0)]);
@@ -109,7 +80,7 @@ describe('transactions in the replica manager', () => {
   });
 
   it('ListOffsets LATEST is the LSO for read_committed, the HW otherwise', () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, txn(1, 0, 3));
     const q = { topic: 't', partition: 0, timestamp: -1, currentLeaderEpoch: -1, replicaId: -1, apiVersion: 5, maxNumOffsets: 1 };
     assert.equal(e.rm.listOffset({ ...q, isolationLevel: 1 }).offset, 0);
@@ -120,7 +91,7 @@ describe('transactions in the replica manager', () => {
   });
 
   it('a waiting read_committed fetch wakes when a marker moves the LSO', async () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, txn(1, 0, 2));
     let answered = false;
     const pending = e.rm.fetchMessages({ ...READ_COMMITTED, maxWaitMs: 10_000 }, [spec(0)]).then((r) => {
@@ -136,7 +107,7 @@ describe('transactions in the replica manager', () => {
   });
 
   it("refuses markers of fenced producers and coordinators, and partitions it cannot write", () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, txn(1, 0, 1, 5));
     const out = e.rm.appendTxnMarkers(
       [
@@ -159,7 +130,7 @@ describe('transactions in the replica manager', () => {
   });
 
   it('with a follower in the ISR a marker is answered once the HW covers it, and the LSO waits for it too', async () => {
-    const e = env();
+    const e = producerStateEnv();
     e.apply(image([{ name: 't', id: TOPIC_ID, partitions: 2, replicas: [NODE, 2], isr: [NODE, 2], leaderEpoch: 1 }], {}, 2));
     const p = e.rm.getPartition('t', 0)!;
     const data = produce(e.rm, txn(1, 0, 2));
@@ -180,7 +151,7 @@ describe('transactions in the replica manager', () => {
   });
 
   it('produce keeps the transactional checks: a non-transactional batch inside a transaction is INVALID_TXN_STATE', () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, txn(1, 0));
     const plain = buildRecordBatch({ producerId: 1, producerEpoch: 0, baseSequence: 1, records: [{ key: null, value: 'x' }] });
     assert.equal(produce(e.rm, plain).results[0]!.errorCode, ErrorCode.INVALID_TXN_STATE);
@@ -188,7 +159,7 @@ describe('transactions in the replica manager', () => {
   });
 
   it('WriteTxnMarkers v0-1 and DescribeProducers v0 through the codec; the listener hears committed markers', async () => {
-    const e = env();
+    const e = producerStateEnv();
     produce(e.rm, txn(7, 0, 2, 3));
     produce(e.rm, txn(7, 0, 1, 3), 1);
     const heard: unknown[] = [];
@@ -219,13 +190,13 @@ describe('transactions in the replica manager', () => {
   it('aborted transactions and the LSO survive the partition being reloaded from disk', async () => {
     const disk = new SimDisk();
     const clock = new SimClock();
-    let e = env(disk, clock);
+    let e = producerStateEnv({}, disk, clock);
     produce(e.rm, txn(1, 0, 2));
     e.rm.appendTxnMarkers([mark(1, false)], 1000);
     produce(e.rm, txn(2, 0));
     e.rm.shutdown();
     await e.logManager.shutdown();
-    e = env(disk, clock);
+    e = producerStateEnv({}, disk, clock);
     const [r] = await e.rm.fetchMessages(READ_COMMITTED, [spec(0)]);
     assert.equal(r!.lastStableOffset, 3);
     assert.deepEqual(r!.abortedTransactions, [{ producerId: 1, firstOffset: 0 }]);
