@@ -11,11 +11,10 @@ import {
   snapshotFileName,
 } from '../raft/index.js';
 import type { OffsetAndEpoch, RaftLog, RaftLogAppendInfo, SnapshotId } from '../raft/index.js';
-import { Log, NEVER, logConfig } from '../storage/index.js';
+import { Log, METADATA_TOPIC, NEVER, logConfig } from '../storage/index.js';
 import type { LogConfig } from '../storage/index.js';
 
 /** Kafka's metadata topic and the directory of its single partition inside metadata.log.dir. */
-export const METADATA_TOPIC = '__cluster_metadata';
 export const METADATA_PARTITION_DIR = `${METADATA_TOPIC}-0`;
 
 export interface MetadataLogStoreParams {

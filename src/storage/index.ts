@@ -11,7 +11,7 @@ export type { AbortedTxn } from './transaction-index.js';
 export { APPEND_STAGING_BYTES, LogSegment, SegmentFile } from './log-segment.js';
 export type { FileSlice, BatchLocation, AppendedBatch } from './log-segment.js';
 export * from './log.js';
-export { LogManager, REPLICATION_OFFSET_CHECKPOINT } from './log-manager.js';
+export { LogManager, METADATA_TOPIC, REPLICATION_OFFSET_CHECKPOINT } from './log-manager.js';
 export type { LogManagerParams, PartitionStorageState } from './log-manager.js';
 export { LogCleaner } from './log-cleaner.js';
 export type { CleaningPlan, CleaningStats } from './log-cleaner.js';

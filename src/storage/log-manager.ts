@@ -28,7 +28,7 @@ import type { LogConfig, LogManagerConfig } from './log-config.js';
 import { LogCleaner } from './log-cleaner.js';
 
 /** The KRaft metadata log (`__cluster_metadata-0`) is owned by the quorum, not by the log manager: Kafka skips it too. */
-const METADATA_TOPIC = '__cluster_metadata';
+export const METADATA_TOPIC = '__cluster_metadata';
 
 /** Kafka's ReplicaManager keeps high watermarks here; storage owns the file so it sits beside the others. */
 export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';

@@ -9,6 +9,7 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { Consumer, MessagesStreamModes, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { CompressionType } from '../../src/protocol/records/index.js';
 import { API, type FakeBroker, type VersionMode } from '../support/fake-broker.js';
+import { PYTHON } from '../support/run.js';
 
 export interface SentRecord {
   key: string | null;
@@ -263,7 +264,6 @@ function kcatScenario(codec: Codec, options: KcatOptions = {}): Scenario {
 
 // ---- Python clients (Debian's packages live under /usr/bin/python3) ------------------------------
 
-const PYTHON = '/usr/bin/python3';
 // Values long enough to compress (both clients send a batch uncompressed when compressing does
 // not shrink it), and a linger so that both records go in one batch whatever the timing.
 const PYTHON_V1 = 'python value one, '.repeat(8);

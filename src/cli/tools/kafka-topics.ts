@@ -2,7 +2,7 @@
  * `kafka-topics`: --create / --list / --describe / --alter / --delete, with Kafka 3.9's options,
  * checks and output (`Created topic t.`, the tab-separated --describe lines, sorted --list).
  */
-import { KafkaError } from '../../common/index.js';
+import { KafkaError, ZERO_UUID } from '../../common/index.js';
 import type { Admin, ConfigEntry, TopicDescription } from '../../client/index.js';
 import { clientConfig, kafkaClient, optionalProperties, printCommandError, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
@@ -157,7 +157,7 @@ export function hasCollisionChars(topic: string): boolean {
 /** The topic line of --describe. */
 export function describeTopicLine(t: TopicDescription, configs: readonly ConfigEntry[]): string {
   const shown = configs.filter((c) => !c.isDefault).map((c) => `${c.name}=${c.value ?? ''}`);
-  const id = t.topicId === 'AAAAAAAAAAAAAAAAAAAAAA' ? '' : `\tTopicId: ${t.topicId}`;
+  const id = t.topicId === ZERO_UUID ? '' : `\tTopicId: ${t.topicId}`;
   const rf = t.partitions[0]?.replicas.length ?? 0;
   return `Topic: ${t.name}${id}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${shown.join(',')}`;
 }
@@ -223,7 +223,7 @@ export async function runTopics(args: TopicsArgs, io: ToolIo): Promise<number> {
       }
       case 'describe': {
         let names: string[];
-        if (args.topicId !== undefined && args.topicId !== 'AAAAAAAAAAAAAAAAAAAAAA') {
+        if (args.topicId !== undefined && args.topicId !== ZERO_UUID) {
           const all = await admin.describeTopics(await admin.listTopics({ includeInternal: !args.excludeInternal }));
           names = all.filter((t) => t.topicId === args.topicId).map((t) => t.name);
           if (names.length === 0 && !args.ifExists) throw new UsageError(`TopicId '${args.topicId}' does not exist as expected`);

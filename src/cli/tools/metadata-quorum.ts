@@ -2,6 +2,7 @@
  * `kafka-metadata-quorum --bootstrap-server H describe --status | --replication [--human-readable]`:
  * the KRaft quorum as Kafka 3.9 prints it (Admin.describeQuorum: DescribeQuorum on __cluster_metadata-0).
  */
+import { ZERO_UUID } from '../../common/index.js';
 import type { QuorumInfo, ReplicaState } from '../../client/index.js';
 import { clientConfig, optionalProperties, kafkaClient, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ToolSpec } from './options.js';
@@ -56,7 +57,7 @@ export function renderStatus(clusterId: string, p: QuorumInfo): string {
   }
   const replica = (r: ReplicaState): string => {
     let s = `{"id": ${r.replicaId}`;
-    if (r.replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') s += `, "directoryId": "${r.replicaDirectoryId}"`;
+    if (r.replicaDirectoryId !== ZERO_UUID) s += `, "directoryId": "${r.replicaDirectoryId}"`;
     const endpoints = nodes.find((n) => n.nodeId === r.replicaId)?.listeners ?? [];
     if (endpoints.length > 0) s += `, "endpoints": [${endpoints.map((e) => `"${e.name}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}"`).join(', ')}]`;
     return `${s}}`;

@@ -7,7 +7,7 @@ export interface TaggedField {
   data: Buffer;
 }
 
-export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+export { ZERO_UUID } from '../../common/index.js';
 export const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 
 /** [min, max] inclusive; max may be Infinity ("N+"). */

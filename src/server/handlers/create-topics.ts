@@ -9,7 +9,7 @@ import {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { METADATA_TOPIC } from '../metadata-log-store.js';
+import { METADATA_TOPIC } from '../../storage/index.js';
 import { controllerContext } from './admin-support.js';
 
 /** CreateTopics v5+ reports the created topic's configs. */

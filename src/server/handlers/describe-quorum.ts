@@ -8,7 +8,7 @@ import {
 import type { QuorumVoterState } from '../../raft/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { METADATA_TOPIC } from '../metadata-log-store.js';
+import { METADATA_TOPIC } from '../../storage/index.js';
 
 /**
  * DescribeQuorum v0-2 (Kafka's KafkaRaftClient.handleDescribeQuorumRequest), from the raft

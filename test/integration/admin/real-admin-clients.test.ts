@@ -12,8 +12,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { apiVersionsHandler, startServer, type RunningServer } from '../../../src/server/index.js';
 import { createAdminHandlers } from '../../../src/server/handlers/admin-handlers.js';
 import { FakeBrokerContext } from '../../support/fake-broker-context.js';
+import { PYTHON } from '../../support/run.js';
 
-const PYTHON = '/usr/bin/python3';
 const HOST = '127.0.0.1';
 
 function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process';
 import { MetadataRequest, MetadataResponse, createMetadataResponseBroker } from '../../../src/protocol/index.js';
 import { apiVersionsHandler, defineHandler, startServer } from '../../../src/server/index.js';
 import type { ClientConnection } from '../../../src/server/index.js';
+import { PYTHON } from '../../support/run.js';
 
-const PYTHON = '/usr/bin/python3';
 
 function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -12,6 +12,7 @@ import {
   type RecordInput,
 } from '../../../../src/protocol/records/index.js';
 import { Prng } from '../../../support/prng.js';
+import { PYTHON } from '../../../support/run.js';
 
 /**
  * Differential tests against kafka-python (Debian's python3-kafka), whose record batch code and
@@ -20,7 +21,6 @@ import { Prng } from '../../../support/prng.js';
  * A codec whose Python module is missing is reported with t.skip, never passed silently.
  */
 
-const PYTHON = '/usr/bin/python3';
 
 const SCRIPT = String.raw`
 import sys, json, base64
