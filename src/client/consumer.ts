@@ -25,6 +25,7 @@ import {
   IsolationLevel,
   LATEST_TIMESTAMP,
   groupByLeader,
+  groupByTopic,
   listOffsets,
   tpKey,
   type IsolationLevelName,
@@ -560,12 +561,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async fetchFrom(leader: number, states: readonly PartitionState[], maxWaitMs: number): Promise<void> {
     const conn = await this.cluster.connection(leader);
     const version = conn.versionOf(Apis.Fetch);
-    const byTopic = new Map<string, PartitionState[]>();
-    for (const s of states) {
-      let l = byTopic.get(s.topic);
-      if (l === undefined) byTopic.set(s.topic, (l = []));
-      l.push(s);
-    }
+    const byTopic = groupByTopic(states, (s) => s);
     const request: FetchRequest = {
       clusterId: null,
       replicaId: -1,

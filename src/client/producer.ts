@@ -16,7 +16,7 @@ import { delay } from './env.js';
 import { CoordinatorCache, isCoordinatorMoved } from './coordinator.js';
 import { ClientClosedError, IllegalStateError, TransactionAbortedError, invalidatesMetadata, responseError } from './errors.js';
 import type { ConsumerGroupMetadata, OffsetAndMetadata } from './group.js';
-import { tpKey } from './offsets.js';
+import { groupByTopic, tpKey } from './offsets.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 
 export type CompressionName = keyof typeof CompressionType;
@@ -243,12 +243,7 @@ export class Producer {
       this.txnHasOffsets = true;
       let todo = [...offsets];
       await this.coordinatorCall(this.groupCoordinators, meta.groupId, 'TxnOffsetCommit', async (conn) => {
-        const byTopic = new Map<string, OffsetAndMetadata[]>();
-        for (const o of todo) {
-          let l = byTopic.get(o.topic);
-          if (l === undefined) byTopic.set(o.topic, (l = []));
-          l.push(o);
-        }
+        const byTopic = groupByTopic(todo, (o) => o);
         const r = await conn.send(Apis.TxnOffsetCommit, {
           transactionalId: tid,
           groupId: meta.groupId,
@@ -443,12 +438,7 @@ export class Producer {
   /** AddPartitionsToTxn for partitions about to get their first batch of the transaction. */
   private async addPartitionsToTxn(queues: readonly PartitionQueue[]): Promise<void> {
     const tid = this.transactionalId!;
-    const byTopic = new Map<string, number[]>();
-    for (const q of queues) {
-      let l = byTopic.get(q.topic);
-      if (l === undefined) byTopic.set(q.topic, (l = []));
-      l.push(q.partition);
-    }
+    const byTopic = groupByTopic(queues, (q) => q.partition);
     try {
       await this.coordinatorCall(this.txnCoordinators, tid, 'AddPartitionsToTxn', async (conn) => {
         const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
