@@ -325,9 +325,8 @@ export class ConsumerGroup {
         const outcome = await this.joinOnce();
         if (outcome !== undefined) return { ok: true, ...outcome };
       } catch (e) {
-        if (e instanceof KafkaError && FATAL_JOIN_ERRORS.has(e.code)) return { ok: false, error: e };
-        if (!(e instanceof KafkaError) && !(e instanceof ClientClosedError)) return { ok: false, error: e };
-        if (e instanceof ClientClosedError) return { ok: false, error: e };
+        // A fatal KafkaError, or anything not a KafkaError (ClientClosedError too), ends the join; the rest retry.
+        if (!(e instanceof KafkaError) || FATAL_JOIN_ERRORS.has(e.code)) return { ok: false, error: e };
         this.noteCoordinatorError(e);
         this.cluster.env.logger.debug('group join attempt failed; retrying', { group: this.settings.groupId, error: e.name });
         await delay(this.cluster.env, this.cluster.options.retryBackoffMs);
