@@ -146,6 +146,7 @@ export class Producer {
   private readonly ackTimeoutMs: number;
   private readonly partitioner: Partitioner;
   private readonly queues = new Map<string, PartitionQueue>();
+  private readonly withLeader = new WeakMap<TopicInfo, readonly number[]>();
   private idempotenceWanted: boolean;
   private producerId = NO_PRODUCER_ID;
   private producerEpoch = NO_PRODUCER_EPOCH;
@@ -571,8 +572,7 @@ export class Producer {
     const partitionCount = topic.partitions.length;
     let partition = record.partition;
     if (partition === undefined) {
-      const available = topic.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
-      partition = this.partitioner.partition({ topic: topic.name, key, partitionCount, availablePartitions: available });
+      partition = this.partitioner.partition({ topic: topic.name, key, partitionCount, availablePartitions: this.partitionsWithLeader(topic) });
     }
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic.name} has ${partitionCount} partitions; there is no partition ${partition}`);
@@ -603,6 +603,16 @@ export class Producer {
     if (batch.sizeBytes >= this.batchSize) batch.ready = true;
     if (batch.ready) this.scheduleAppendDrain();
     return result;
+  }
+
+  /** Once per metadata answer, not per record: a refresh replaces a TopicInfo, never changes it. */
+  private partitionsWithLeader(topic: TopicInfo): readonly number[] {
+    let available = this.withLeader.get(topic);
+    if (available === undefined) {
+      available = topic.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+      this.withLeader.set(topic, available);
+    }
+    return available;
   }
 
   private queueOf(topic: string, partition: number): PartitionQueue {
