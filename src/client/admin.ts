@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaError, ZERO_UUID } from '../common/index.js';
 import { Apis } from './apis.js';
-import type { Cluster, PartitionInfo } from './cluster.js';
+import type { Cluster, TopicInfo } from './cluster.js';
 import type { Connection } from './connection.js';
 import { decodeAssignment, decodeSubscription } from './consumer-protocol.js';
 import { CoordinatorCache, isCoordinatorMoved, type CoordinatorNode } from './coordinator.js';
@@ -40,12 +40,8 @@ export interface CreatedTopic {
   readonly created: boolean;
 }
 
-export interface TopicDescription {
-  readonly name: string;
-  readonly topicId: string;
-  readonly isInternal: boolean;
-  readonly partitions: readonly PartitionInfo[];
-}
+/** A topic as describeTopics reports it: the cluster metadata's picture of it. */
+export type TopicDescription = TopicInfo;
 
 export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger' | 'client_metrics' | 'group';
 /** Kafka's ConfigResource.Type codes. */
@@ -321,7 +317,7 @@ export class Admin {
       return names.map((n) => {
         const t = byName.get(n);
         if (t === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${n} does not exist`);
-        return { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions: t.partitions };
+        return t;
       });
     }, 0);
   }
