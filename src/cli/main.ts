@@ -7,7 +7,7 @@ import { runStorageTool } from './storage-tool.js';
 import { CliError } from './properties-file.js';
 import { readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
-import { clientEnv } from '../client/index.js';
+import { clientEnv, type ClientEnv } from '../client/index.js';
 import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../platform/index.js';
 import type { ToolIo } from './tools/context.js';
 import { runTool, type Tool } from './tools/tool.js';
@@ -95,6 +95,11 @@ export async function gregorMain(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The client's real outside world: TCP sockets, the system clock and timers, real randomness. */
+export function processClientEnv(): ClientEnv {
+  return clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler({ keepAlive: true }), random: systemRandom });
+}
+
 /** The real IO of a client tool: process streams, stdin lines, SIGINT/SIGTERM, sockets and clocks. */
 export function processToolIo(): ToolIo {
   let reader: Interface | undefined;
@@ -124,7 +129,7 @@ export function processToolIo(): ToolIo {
       };
     },
     readText: (path) => readFileSync(path, 'utf8'),
-    clientEnv: clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler({ keepAlive: true }), random: systemRandom }),
+    clientEnv: processClientEnv(),
     version: packageVersion(),
     env: process.env,
   };

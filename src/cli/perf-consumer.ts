@@ -4,8 +4,8 @@
  * `subscribe` and measures the rebalance time from the start (or the last revocation) to each
  * assignment; offsets are committed as the group consumer does (enable.auto.commit, default true).
  */
-import { KafkaClient, clientEnv } from '../client/index.js';
-import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../platform/index.js';
+import { KafkaClient } from '../client/index.js';
+import { processClientEnv } from './main.js';
 import {
   CONSUMER_DETAILED_HEADER,
   CONSUMER_HEADER,
@@ -35,7 +35,7 @@ export async function consumerPerfMain(argv: readonly string[], io: PerfIo): Pro
     const settings = consumerSettings(props, args);
     for (const k of settings.unused) io.stderr(`WARN The configuration '${k}' was supplied but isn't a known config.\n`);
     if (!args.hideHeader) io.stdout(`${args.showDetailedStats ? CONSUMER_DETAILED_HEADER : CONSUMER_HEADER}\n`);
-    const client = new KafkaClient(settings.kafka, clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler({ keepAlive: true }), random: systemRandom }));
+    const client = new KafkaClient(settings.kafka, processClientEnv());
     const startMs = Date.now();
     const consumer = client.consumer({ ...settings.client, groupId: args.group });
     let messages = 0;

@@ -6,8 +6,8 @@
  * there too).
  */
 import { readFileSync } from 'node:fs';
-import { KafkaClient, clientEnv, type Producer } from '../client/index.js';
-import { SystemClock, SystemScheduler, TcpTransport, systemRandom } from '../platform/index.js';
+import { KafkaClient, type Producer } from '../client/index.js';
+import { processClientEnv } from './main.js';
 import {
   PRODUCER_PERF_USAGE,
   ProducerStats,
@@ -55,7 +55,7 @@ export async function producerPerfMain(argv: readonly string[], io: PerfIo): Pro
     const settings = producerSettings(propsFromPairs(args.producerProps, base));
     for (const k of settings.unused) io.stderr(`WARN The configuration '${k}' was supplied but isn't a known config.\n`);
     const bodies = payloads(args);
-    const client = new KafkaClient(settings.kafka, clientEnv({ connector: new TcpTransport(), clock: new SystemClock(), scheduler: new SystemScheduler({ keepAlive: true }), random: systemRandom }));
+    const client = new KafkaClient(settings.kafka, processClientEnv());
     const producer = client.producer(settings.client);
     try {
       await run(args, producer, bodies, settings.bufferMemory, io);

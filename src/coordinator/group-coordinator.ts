@@ -23,7 +23,7 @@ import type {
 import { joinError, syncError } from './classic-group.js';
 import { partitionFor } from './config.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import { GroupCoordinatorShard } from './group-shard.js';
+import { GroupCoordinatorShard, answerEveryPartition } from './group-shard.js';
 import type { PartitionWriter, RequestInfo } from './group-shard.js';
 import { KeyedTimer } from './keyed-timer.js';
 
@@ -195,8 +195,7 @@ export class GroupCoordinator {
   }
 
   commitOffsets(req: OffsetCommitRequest, apiVersion: number): OffsetCommitResponseTopic[] | Promise<OffsetCommitResponseTopic[]> {
-    const all = (errorCode: number): OffsetCommitResponseTopic[] =>
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+    const all = (errorCode: number): OffsetCommitResponseTopic[] => answerEveryPartition(req.topics, errorCode);
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     const r = this.route(req.groupId);
     return r.shard === undefined ? all(r.errorCode) : r.shard.commitOffsets(req, apiVersion);
@@ -210,8 +209,7 @@ export class GroupCoordinator {
   txnOffsetCommit(req: TxnOffsetCommitRequest, apiVersion: number): TxnOffsetCommitResponse | Promise<TxnOffsetCommitResponse> {
     void apiVersion; // validation is the same for every version (v0-v2 simply carry no member fields)
     const response = (topics: TxnOffsetCommitResponseTopic[]): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics });
-    const all = (errorCode: number) =>
-      response(req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })));
+    const all = (errorCode: number) => response(answerEveryPartition(req.topics, errorCode));
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     const r = this.route(req.groupId);
     if (r.shard === undefined) return all(r.errorCode);

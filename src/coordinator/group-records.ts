@@ -36,14 +36,16 @@ export type DecodedRecord =
   | { readonly type: 'group'; readonly key: GroupMetadataKey; readonly value: GroupMetadataValue | null }
   | { readonly type: 'other'; readonly keyVersion: number };
 
-function frame<T>(descriptor: MessageDescriptor<T>, message: T, version: number): Buffer {
+/** `message` framed as the coordinator topics frame keys and values: int16 version, then the struct. */
+export function frame<T>(descriptor: MessageDescriptor<T>, message: T, version: number): Buffer {
   const w = new Writer(2 + descriptor.size(message, version));
   w.int16(version);
   descriptor.write(w, message, version);
   return w.buf;
 }
 
-function unframe<T>(descriptor: MessageDescriptor<T>, buf: Buffer, version: number, from = 2): T {
+/** Reads a framed struct (from after its int16 version); newer versions read as the newest known. */
+export function unframe<T>(descriptor: MessageDescriptor<T>, buf: Buffer, version: number, from = 2): T {
   const r = new Reader(buf, from);
   return descriptor.read(r, Math.min(version, descriptor.maxVersion));
 }

@@ -102,6 +102,14 @@ interface WrittenOffset {
   readonly offset: OffsetAndMetadata;
 }
 
+/** The answer of a request that fails as a whole: every partition of `topics` gets `errorCode`. */
+export function answerEveryPartition(
+  topics: readonly { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] }[],
+  errorCode: number,
+): Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> {
+  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+}
+
 /** Maps a failed append's error to what group APIs answer (Kafka's appendGroupMetadataErrorToResponseError). */
 export function appendErrorToResponseError(code: number): number {
   switch (code) {
@@ -218,7 +226,12 @@ export class GroupCoordinatorShard {
     if (g === undefined) return;
     this.groups.delete(groupId);
     if (!g.is('Dead')) g.transitionTo('Dead', this.now());
-    this.p.timer.cancelPrefix(`heartbeat-${groupId}-`);
+    this.cancelTimersOf(groupId);
+  }
+
+  /** Cancels the group's join and sync timers and its members' heartbeats. */
+  private cancelTimersOf(groupId: string): void {
+    this.p.timer.cancelPrefix(heartbeatKey(groupId, ''));
     this.p.timer.cancel(joinKey(groupId));
     this.p.timer.cancel(syncKey(groupId));
   }
@@ -740,15 +753,14 @@ export class GroupCoordinatorShard {
    * it), or per-partition OFFSET_METADATA_TOO_LARGE, else the records are written and applied.
    */
   commitOffsets(req: OffsetCommitRequest, apiVersion: number): OffsetCommitResponseTopic[] | Promise<OffsetCommitResponseTopic[]> {
-    const all = (errorCode: number): OffsetCommitResponseTopic[] =>
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+    const all = (errorCode: number): OffsetCommitResponseTopic[] => answerEveryPartition(req.topics, errorCode);
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch >= 0) return all(apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       // A "simple" group: an admin client or a consumer managing its own partitions.
       group = this.getOrCreateGroup(req.groupId);
     }
-    const invalid = validateOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch);
+    const invalid = validateOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, false);
     if (invalid !== ErrorCode.NONE) return all(invalid);
     // Commits keep a classic member's session alive while Stable or PreparingRebalance.
     if ((group.is('Stable') || group.is('PreparingRebalance')) && group.hasMember(req.memberId)) {
@@ -824,14 +836,13 @@ export class GroupCoordinatorShard {
    * Kafka, except per-partition OFFSET_METADATA_TOO_LARGE.
    */
   txnOffsetCommit(req: TxnOffsetCommitRequest): TxnOffsetCommitResponseTopic[] | Promise<TxnOffsetCommitResponseTopic[]> {
-    const all = (errorCode: number): TxnOffsetCommitResponseTopic[] =>
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+    const all = (errorCode: number): TxnOffsetCommitResponseTopic[] => answerEveryPartition(req.topics, errorCode);
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
       group = this.getOrCreateGroup(req.groupId);
     }
-    const invalid = validateTxnOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationId);
+    const invalid = validateOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationId, true);
     if (invalid !== ErrorCode.NONE) return all(invalid);
     const nowMs = this.now();
     const prepared = this.offsetCommitRecords(req.groupId, req.topics, () => ({ commitTimestampMs: nowMs, expireTimestampMs: undefined }));
@@ -1169,9 +1180,7 @@ export class GroupCoordinatorShard {
         group.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
         group.completeSync(m, syncError(ErrorCode.NOT_COORDINATOR));
       }
-      this.p.timer.cancelPrefix(`heartbeat-${group.groupId}-`);
-      this.p.timer.cancel(joinKey(group.groupId));
-      this.p.timer.cancel(syncKey(group.groupId));
+      this.cancelTimersOf(group.groupId);
     }
     this.groups.clear();
     this.offsets.clear();
@@ -1198,22 +1207,10 @@ function offsetValue(o: OffsetAndMetadata) {
 }
 
 /**
- * ClassicGroup.validateOffsetCommit for a transaction: no member is needed without a generation
- * (TxnOffsetCommit v0-v2 carry none), and a group completing a rebalance accepts the commit.
+ * ClassicGroup.validateOffsetCommit. A transactional commit (TxnOffsetCommit) needs no member
+ * without a generation (v0-v2 carry none), and a group completing a rebalance accepts it.
  */
-function validateTxnOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number): number {
-  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  if (generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
-  if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
-    const invalid = group.validateMember(memberId, groupInstanceId);
-    if (invalid !== ErrorCode.NONE) return invalid;
-    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-  }
-  return ErrorCode.NONE;
-}
-
-/** ClassicGroup.validateOffsetCommit (non-transactional). */
-function validateOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number): number {
+function validateOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number, transactional: boolean): number {
   if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   // Generation -1 on an Empty group: an admin client or a standalone consumer.
   if (generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
@@ -1221,11 +1218,11 @@ function validateOffsetCommit(group: ClassicGroup, memberId: string, groupInstan
     const invalid = group.validateMember(memberId, groupInstanceId);
     if (invalid !== ErrorCode.NONE) return invalid;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-  } else if (!group.is('Empty')) {
+  } else if (!transactional && !group.is('Empty')) {
     // No member id and no generation (v0 style): only accepted while the group is empty.
     return ErrorCode.UNKNOWN_MEMBER_ID;
   }
-  if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+  if (!transactional && group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
   return ErrorCode.NONE;
 }
 

@@ -24,11 +24,6 @@ export class PendingTxnOffsets {
   private readonly byProducer = new Map<number, ByGroup>();
   private readonly openByGroup = new Map<string, Set<number>>();
 
-  /** Producers with pending offsets (or listed as open in some group). */
-  get producerCount(): number {
-    return this.byProducer.size;
-  }
-
   add(producerId: number, groupId: string, topic: string, partition: number, offset: OffsetAndMetadata): void {
     let byGroup = this.byProducer.get(producerId);
     if (byGroup === undefined) this.byProducer.set(producerId, (byGroup = new Map()));

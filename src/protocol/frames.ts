@@ -6,6 +6,7 @@
  * - an ApiVersions request of a version we do not know is answered in v0 with UNSUPPORTED_VERSION
  *   and the range of ApiVersions we speak (Kafka lists only that API), so the client can retry.
  */
+import { ErrorCode } from '../common/index.js';
 import { DecodeError, Reader, Writer, resetZeroCopyTally, takeZeroCopyTally } from './codec/index.js';
 import type { ApiDescriptor, MessageDescriptor } from './codec/index.js';
 import { API_BY_KEY, ApiVersionsResponse, RequestHeader, ResponseHeader } from './generated/index.js';
@@ -13,7 +14,6 @@ import type { ApiVersionsResponseApiVersion } from './generated/index.js';
 
 export const API_VERSIONS_KEY = 18;
 const CONTROLLED_SHUTDOWN_KEY = 7;
-export const UNSUPPORTED_VERSION = 35;
 
 function isFlexible(api: ApiDescriptor, apiVersion: number, which: 'request' | 'response'): boolean {
   return apiVersion >= api[which].flexibleMinVersion;
@@ -132,6 +132,6 @@ export function encodeUnsupportedApiVersionsResponse(
   correlationId: number,
   supported: readonly ApiVersionsResponseApiVersion[],
 ): Buffer[] {
-  const body = ApiVersionsResponse.create({ errorCode: UNSUPPORTED_VERSION, apiKeys: supported.slice() });
+  const body = ApiVersionsResponse.create({ errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supported.slice() });
   return encodeResponseFrame(correlationId, API_VERSIONS_KEY, 0, ApiVersionsResponse, body);
 }

@@ -11,11 +11,10 @@ export { HandlerRegistry } from './handler-registry.js';
 export { buildErrorResponse } from './error-response.js';
 export { RequestPipeline } from './request-pipeline.js';
 export { startServer, type RunningServer, type ServerListener, type ServerOptions } from './server.js';
-export { ALL_HANDLERS, apiVersionsHandler } from './handlers/index.js';
+export { apiVersionsHandler } from './handlers/index.js';
 export {
   BOOTSTRAP_CHECKPOINT_FILE,
   META_PROPERTIES_FILE,
-  METADATA_VERSION_FEATURE,
   FormatterException,
   decodeBootstrapCheckpoint,
   defaultBootstrapMetadata,
@@ -24,7 +23,6 @@ export {
   ensureFormatted,
   formatStorage,
   metadataVersionFeatureLevel,
-  metadataVersionOfLevel,
   MINIMUM_BOOTSTRAP_METADATA_VERSION,
   readBootstrapMetadata,
   readStorageInfo,

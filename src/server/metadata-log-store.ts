@@ -118,7 +118,6 @@ export class MetadataLogStore implements RaftLog {
     return { epoch: r.leaderEpoch, offset: r.endOffset };
   }
 
-
   appendAsLeader(batches: Buffer, epoch: number): RaftLogAppendInfo {
     // Raft built these batches itself: their CRCs are right.
     const info = this.log.appendAsLeader(batches, epoch, { crcVerified: true });
@@ -193,11 +192,6 @@ export class MetadataLogStore implements RaftLog {
   /** Clean close: flushes and writes the indexes. */
   close(): Promise<void> {
     return this.log.close();
-  }
-
-  /** The storage log underneath (DescribeLogDirs and tools may want its size). */
-  get storageLog(): Log {
-    return this.log;
   }
 }
 

@@ -49,11 +49,6 @@ export class ProducerIdManager {
     this.logger = p.logger ?? NOOP_LOGGER;
   }
 
-  /** Starts fetching the first block ahead of the first request. */
-  prefetch(): void {
-    if (this.current === undefined && this.prefetched === undefined) void this.requestBlock().catch(() => {});
-  }
-
   /** The next unused producer id: synchronously when one is at hand, else once a block arrives. */
   nextProducerId(): number | Promise<number> {
     return this.take() ?? this.generateProducerId();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isUuidString, randomUuid as makeRandomUuid, type Clock, type FileSystem, type Logger, NOOP_LOGGER } from '../common/index.js';
 import { LATEST_PRODUCTION_METADATA_VERSION, METADATA_VERSION_STRINGS, type BrokerConfig } from '../config/index.js';
+import { METADATA_VERSION_FEATURE, metadataVersionLevel, metadataVersionString } from '../metadata/index.js';
 import { NodeFileSystem, SystemClock, systemRandomBytes } from '../platform/index.js';
 import { FeatureLevelRecord, Reader, Writer, buildRecordBatch, iterateBatches, sizeOfUvarint } from '../protocol/index.js';
 import { readMetaProperties, writeMetaProperties, type MetaProperties } from '../storage/index.js';
@@ -19,7 +20,6 @@ import { readMetaProperties, writeMetaProperties, type MetaProperties } from '..
 
 export const META_PROPERTIES_FILE = 'meta.properties';
 export const BOOTSTRAP_CHECKPOINT_FILE = 'bootstrap.checkpoint';
-export const METADATA_VERSION_FEATURE = 'metadata.version';
 
 /** Kafka's FormatterException: a problem an operator must fix, reported without a stack trace. */
 export class FormatterException extends Error {
@@ -82,20 +82,14 @@ export interface StorageState {
 // ---------------------------------------------------------------------------------------------
 // metadata.version
 
-/** Feature levels: 3.0-IV1 is 1 and every later MetadataVersion adds one (Kafka's MetadataVersion). */
-const FIRST_KRAFT_VERSION_INDEX = METADATA_VERSION_STRINGS.indexOf('3.0-IV1');
 /** 3.3-IV0, the first version whose clusters start from FeatureLevelRecords (Kafka's minimum bootstrap version). */
 export const MINIMUM_BOOTSTRAP_METADATA_VERSION = '3.3-IV0';
 const MINIMUM_BOOTSTRAP_INDEX = METADATA_VERSION_STRINGS.indexOf(MINIMUM_BOOTSTRAP_METADATA_VERSION);
 const LATEST_PRODUCTION_INDEX = METADATA_VERSION_STRINGS.indexOf(LATEST_PRODUCTION_METADATA_VERSION);
 
+/** The feature level of a metadata version (3.0-IV1 is 1, each later one more); -1 before KRaft. */
 export function metadataVersionFeatureLevel(version: string): number {
-  const i = METADATA_VERSION_STRINGS.indexOf(version);
-  return i < FIRST_KRAFT_VERSION_INDEX ? -1 : i - FIRST_KRAFT_VERSION_INDEX + 1;
-}
-
-export function metadataVersionOfLevel(level: number): string | undefined {
-  return level >= 1 ? METADATA_VERSION_STRINGS[FIRST_KRAFT_VERSION_INDEX + level - 1] : undefined;
+  return metadataVersionLevel(version) ?? -1;
 }
 
 /**
@@ -187,7 +181,7 @@ export function decodeBootstrapCheckpoint(data: Buffer, source: string): Bootstr
     throw new FormatterException(`${source}: cannot read bootstrap metadata: ${(e as Error).message}`);
   }
   const mv = featureLevels.find((f) => f.name === METADATA_VERSION_FEATURE);
-  const metadataVersion = mv === undefined ? undefined : metadataVersionOfLevel(mv.featureLevel);
+  const metadataVersion = mv === undefined ? undefined : metadataVersionString(mv.featureLevel);
   if (mv === undefined || metadataVersion === undefined) throw new FormatterException(`No FeatureLevelRecord for ${METADATA_VERSION_FEATURE} was found in ${source}`);
   return { metadataVersion, metadataVersionLevel: mv.featureLevel, featureLevels, source };
 }

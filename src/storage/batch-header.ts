@@ -1,4 +1,5 @@
 import { crc32c } from '../common/index.js';
+import { ATTR_CONTROL, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../protocol/index.js';
 
 /**
  * Fixed-offset reads of a record batch (magic 2) header straight from a buffer. Storage scans
@@ -19,18 +20,19 @@ export const PRODUCER_EPOCH_OFFSET = 51;
 export const BASE_SEQUENCE_OFFSET = 53;
 export const RECORDS_COUNT_OFFSET = 57;
 /** Size of the v2 header, records follow. */
-export const HEADER_SIZE = 61;
+export const HEADER_SIZE = BATCH_HEADER_SIZE;
 /** baseOffset + batchLength: the part of the header not counted in batchLength. */
-export const LOG_OVERHEAD = 12;
-/** Enough of the header to know a batch's extent and offsets. */
-export const HEADER_PREFIX_SIZE = LAST_OFFSET_DELTA_OFFSET + 4;
+export { LOG_OVERHEAD };
 
-export const TIMESTAMP_TYPE_MASK = 0x08;
-export const TRANSACTIONAL_MASK = 0x10;
-export const CONTROL_MASK = 0x20;
-export const COMPRESSION_MASK = 0x07;
+export const TIMESTAMP_TYPE_MASK = ATTR_TIMESTAMP_TYPE;
+export const TRANSACTIONAL_MASK = ATTR_TRANSACTIONAL;
+export const CONTROL_MASK = ATTR_CONTROL;
 
-/** A signed 64-bit big-endian value as a number (offsets and timestamps stay far below 2^53). */
+/**
+ * A signed 64-bit big-endian value as a number (offsets and timestamps stay far below 2^53).
+ * Unchecked, unlike protocol's int64At/writeInt64At (NaN / assertion outside ±2^53): storage
+ * indexes whatever a validated batch carries.
+ */
 export function int64At(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 4);
 }
@@ -70,14 +72,17 @@ export function lastOffsetDeltaAt(buf: Buffer, pos: number): number {
 export function lastOffsetAt(buf: Buffer, pos: number): number {
   return baseOffsetAt(buf, pos) + lastOffsetDeltaAt(buf, pos);
 }
-export function baseTimestampAt(buf: Buffer, pos: number): number {
-  return int64At(buf, pos + BASE_TIMESTAMP_OFFSET);
-}
 export function maxTimestampAt(buf: Buffer, pos: number): number {
   return int64At(buf, pos + MAX_TIMESTAMP_OFFSET);
 }
 export function producerIdAt(buf: Buffer, pos: number): number {
   return int64At(buf, pos + PRODUCER_ID_OFFSET);
+}
+export function producerEpochAt(buf: Buffer, pos: number): number {
+  return buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
+}
+export function baseSequenceAt(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
 }
 export function recordsCountAt(buf: Buffer, pos: number): number {
   return buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);

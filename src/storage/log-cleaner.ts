@@ -1,6 +1,7 @@
 import type { Clock, FileSystem } from '../common/index.js';
 import { buildRecordBatch, NO_TIMESTAMP, RecordBatch } from '../protocol/index.js';
 import type { Record, RecordInput } from '../protocol/index.js';
+import { HEADER_SIZE, isControlAt, producerEpochAt, producerIdAt } from './batch-header.js';
 import { CleanedTxnState } from './cleaned-txns.js';
 import type { StorageLogger } from './errors.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX, topicPartitionKey } from './file-names.js';
@@ -346,10 +347,10 @@ function lastRecordsFromLog(log: Log): Map<number, LastProducerRecord> {
   const out = new Map<number, { lastDataOffset: number; producerEpoch: number }>();
   for (const seg of log.segments) {
     for (const loc of seg.batchesFrom(0)) {
-      const h = readBatch(seg, { ...loc, size: Math.min(loc.size, 61) });
-      const pid = Number(h.readBigInt64BE(43));
+      const h = readBatch(seg, { ...loc, size: Math.min(loc.size, HEADER_SIZE) });
+      const pid = producerIdAt(h, 0);
       if (pid < 0) continue;
-      const epoch = h.readInt16BE(51);
+      const epoch = producerEpochAt(h, 0);
       let e = out.get(pid);
       if (e === undefined) {
         e = { lastDataOffset: -1, producerEpoch: epoch };
@@ -359,7 +360,7 @@ function lastRecordsFromLog(log: Log): Map<number, LastProducerRecord> {
         e.producerEpoch = epoch;
         e.lastDataOffset = -1;
       }
-      if ((h.readInt16BE(21) & 0x20) === 0) e.lastDataOffset = loc.lastOffset;
+      if (!isControlAt(h, 0)) e.lastDataOffset = loc.lastOffset;
     }
   }
   return out;

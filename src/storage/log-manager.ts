@@ -350,15 +350,22 @@ export class LogManager {
   /** Runs retention on every online log now; returns segments deleted. */
   runRetention(): number {
     let n = 0;
+    this.forEachOnlineLog('retention', (log) => {
+      n += log.deleteOldSegments();
+    });
+    return n;
+  }
+
+  /** Runs `fn` on every log of an online dir that is itself online; a failure is logged, not thrown. */
+  private forEachOnlineLog(what: string, fn: (log: Log, dir: LogDirState) => void): void {
     for (const { log, dir } of this.logs.values()) {
       if (dir.offline || log.isOffline) continue;
       try {
-        n += log.deleteOldSegments();
+        fn(log, dir);
       } catch (err) {
-        this.logBackgroundFailure('retention', log, err);
+        this.logBackgroundFailure(what, log, err);
       }
     }
-    return n;
   }
 
   private async flushDueLogs(): Promise<void> {
@@ -374,28 +381,16 @@ export class LogManager {
   /** Runs the cleaner over compacted logs whose dirty ratio or max lag calls for it. */
   runCleaner(): number {
     let cleaned = 0;
-    for (const { log, dir } of this.logs.values()) {
-      if (dir.offline || log.isOffline || !isCompacted(log.config.cleanupPolicy)) continue;
-      try {
-        if (this.cleaner.maybeClean(log, dir.path)) cleaned++;
-      } catch (err) {
-        this.logBackgroundFailure('compaction', log, err);
-      }
-    }
+    this.forEachOnlineLog('compaction', (log, dir) => {
+      if (isCompacted(log.config.cleanupPolicy) && this.cleaner.maybeClean(log, dir.path)) cleaned++;
+    });
     if (cleaned > 0) this.checkpointCleaner();
     return cleaned;
   }
 
   private deletePending(): void {
     const now = this.clock.nowMs();
-    for (const { log, dir } of this.logs.values()) {
-      if (dir.offline || log.isOffline) continue;
-      try {
-        log.deletePendingSegments(now);
-      } catch (err) {
-        this.logBackgroundFailure('segment deletion', log, err);
-      }
-    }
+    this.forEachOnlineLog('segment deletion', (log) => log.deletePendingSegments(now));
   }
 
   private logBackgroundFailure(what: string, log: Log, err: unknown): void {
@@ -405,37 +400,37 @@ export class LogManager {
 
   // ---- checkpoints -----------------------------------------------------------------------------
 
-  private writeDirCheckpoint(file: string, value: (log: Log) => number): void {
+  /** Writes `file` in every online dir with the entries `entriesOf` gives for it; a failure takes that dir offline. */
+  private writeDirCheckpoint(file: string, entriesOf: (dir: LogDirState) => Iterable<[TopicPartition, number]>): void {
     for (const dir of this.dirs) {
       if (dir.offline) continue;
       try {
-        const entries: Array<[TopicPartition, number]> = [];
-        for (const log of dir.logs.values()) if (!log.isOffline) entries.push([log.topicPartition, value(log)]);
-        writeOffsetCheckpoint(this.fs, join(dir.path, file), entries);
+        writeOffsetCheckpoint(this.fs, join(dir.path, file), entriesOf(dir));
       } catch (err) {
         this.markDirOffline(dir, err, `writing ${file}`);
       }
     }
   }
 
+  private writeLogCheckpoint(file: string, value: (log: Log) => number): void {
+    this.writeDirCheckpoint(file, (dir) => {
+      const entries: Array<[TopicPartition, number]> = [];
+      for (const log of dir.logs.values()) if (!log.isOffline) entries.push([log.topicPartition, value(log)]);
+      return entries;
+    });
+  }
+
   checkpointRecoveryPoints(): void {
-    this.writeDirCheckpoint(RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint);
-    this.writeDirCheckpoint(REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark);
+    this.writeLogCheckpoint(RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint);
+    this.writeLogCheckpoint(REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark);
   }
 
   checkpointLogStartOffsets(): void {
-    this.writeDirCheckpoint(LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset);
+    this.writeLogCheckpoint(LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset);
   }
 
   checkpointCleaner(): void {
-    for (const dir of this.dirs) {
-      if (dir.offline) continue;
-      try {
-        writeOffsetCheckpoint(this.fs, join(dir.path, CLEANER_OFFSET_CHECKPOINT), this.cleaner.checkpointEntries(dir.path));
-      } catch (err) {
-        this.markDirOffline(dir, err, `writing ${CLEANER_OFFSET_CHECKPOINT}`);
-      }
-    }
+    this.writeDirCheckpoint(CLEANER_OFFSET_CHECKPOINT, (dir) => this.cleaner.checkpointEntries(dir.path));
   }
 
   /** Flushes everything, writes checkpoints and the clean-shutdown marker, closes every log. */

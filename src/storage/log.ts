@@ -2,7 +2,6 @@ import { AssertionError, assert } from '../common/index.js';
 import type { Clock, FileSystem } from '../common/index.js';
 import { join } from 'node:path';
 import {
-  HEADER_SIZE,
   TIMESTAMP_TYPE_MASK,
   ATTRIBUTES_OFFSET,
   attributesAt,
@@ -38,6 +37,7 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { isDeleteEnabled } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment } from './log-segment.js';
+import { floorIndex } from './sparse-index.js';
 import type { AppendedBatch, FileSlice, SegmentSettings } from './log-segment.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoints.js';
@@ -341,7 +341,6 @@ export class Log {
     if (this.segmentList.length === 0) {
       const start = Math.max(0, p.logStartOffset);
       this.segmentList.push(this.newSegment(start));
-      this.recoveryPointValue = start;
     }
     const first = this.segmentList[0]!;
     this.recoveryPointValue = Math.max(p.recoveryPoint, first.baseOffset);
@@ -435,19 +434,7 @@ export class Log {
 
   /** Index of the segment containing `offset` (the last with base <= offset), or -1. */
   private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segmentList.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segmentList[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return floorIndex(this.segmentList.length, offset, (i) => this.segmentList[i]!.baseOffset);
   }
 
   // ---- append --------------------------------------------------------------------------------
@@ -1089,13 +1076,3 @@ export class Log {
 export function readSliceInto(slice: FileSlice, target: Buffer): number {
   return slice.file.read(target, 0, Math.min(slice.size, target.length), slice.position);
 }
-
-/** Reads a slice into a Buffer without blocking the event loop (what a network layer would send). */
-export async function readSlice(slice: FileSlice): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(slice.size);
-  const n = await slice.file.readAsync(buf, 0, slice.size, slice.position);
-  return n === slice.size ? buf : buf.subarray(0, n);
-}
-
-/** The header size, re-exported for callers sizing reads. */
-export const RECORD_BATCH_HEADER_SIZE = HEADER_SIZE;

@@ -1,18 +1,17 @@
 import type { Clock } from '../common/index.js';
-import { RecordBatch, endTxnMarkerOf, incrementSequence } from '../protocol/index.js';
+import { NO_PRODUCER_EPOCH, NO_SEQUENCE, RecordBatch, endTxnMarkerOf, incrementSequence } from '../protocol/index.js';
 import {
-  ATTRIBUTES_OFFSET,
-  BASE_SEQUENCE_OFFSET,
-  CONTROL_MASK,
   HEADER_SIZE,
-  PRODUCER_EPOCH_OFFSET,
-  PRODUCER_ID_OFFSET,
-  TRANSACTIONAL_MASK,
   baseOffsetAt,
+  baseSequenceAt,
   batchSizeAt,
-  int64At,
+  isControlAt,
+  isTransactionalAt,
+  lastOffsetAt,
   lastOffsetDeltaAt,
   maxTimestampAt,
+  producerEpochAt,
+  producerIdAt,
 } from './batch-header.js';
 import type { StorageLogger } from './errors.js';
 import { SILENT_LOGGER } from './errors.js';
@@ -26,8 +25,6 @@ import type { ProducerSnapshotEntry } from './producer-state-snapshot.js';
 
 /** Batches remembered per producer for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN; clients keep at most 5 in flight). */
 export const NUM_BATCHES_TO_RETAIN = 5;
-const NO_PRODUCER_EPOCH = -1;
-const NO_SEQUENCE = -1;
 const INT32_MAX = 0x7fffffff;
 /** Read size while replaying the log into producer state at load or after truncation. */
 const REPLAY_READ_BYTES = 1 << 20;
@@ -377,7 +374,7 @@ export class ProducerStateManager implements ProducerStateHooks {
       while (pos + HEADER_SIZE <= buf.length) {
         const size = batchSizeAt(buf, pos);
         if (size <= 0 || pos + size > buf.length) break;
-        const lastOffset = baseOffsetAt(buf, pos) + lastOffsetDeltaAt(buf, pos);
+        const lastOffset = lastOffsetAt(buf, pos);
         if (lastOffset >= offset) this.applyBatch(buf, pos, size, lastOffset, maxTimestampAt(buf, pos));
         next = Math.max(next, lastOffset + 1);
         pos += size;
@@ -469,10 +466,9 @@ export class ProducerStateManager implements ProducerStateHooks {
    * older one (logged), sequences are not checked; control batches end the producer's transaction.
    */
   private applyBatch(buf: Buffer, at: number, size: number, lastOffset: number, maxTimestamp: number): void {
-    const producerId = int64At(buf, at + PRODUCER_ID_OFFSET);
+    const producerId = producerIdAt(buf, at);
     if (producerId < 0) return;
-    const epoch = buf.readInt16BE(at + PRODUCER_EPOCH_OFFSET);
-    const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
+    const epoch = producerEpochAt(buf, at);
     const firstOffset = baseOffsetAt(buf, at);
     let entry = this.producerMap.get(producerId);
     if (entry === undefined) {
@@ -482,15 +478,15 @@ export class ProducerStateManager implements ProducerStateHooks {
     if (epoch < entry.producerEpoch) {
       this.logger.warn(`producer ${producerId} appended epoch ${epoch} at offset ${firstOffset} of ${this.name}, older than ${entry.producerEpoch}`);
     }
-    if ((attributes & CONTROL_MASK) !== 0) {
+    if (isControlAt(buf, at)) {
       this.applyMarker(entry, buf.subarray(at, at + size), epoch, firstOffset, maxTimestamp);
       return;
     }
-    const baseSeq = buf.readInt32BE(at + BASE_SEQUENCE_OFFSET);
+    const baseSeq = baseSequenceAt(buf, at);
     const delta = lastOffset - firstOffset;
     const lastSeq = baseSeq < 0 ? NO_SEQUENCE : incrementSequence(baseSeq, lastOffsetDeltaAt(buf, at));
     entry.addBatch(epoch, lastSeq, lastOffset, delta, maxTimestamp);
-    const transactional = (attributes & TRANSACTIONAL_MASK) !== 0;
+    const transactional = isTransactionalAt(buf, at);
     if (transactional && entry.currentTxnFirstOffset < 0) this.setTxnFirstOffset(entry, firstOffset);
   }
 
@@ -553,11 +549,10 @@ export class ProducerStateManager implements ProducerStateHooks {
     while (pos + HEADER_SIZE <= buf.length) {
       const size = batchSizeAt(buf, pos);
       const delta = lastOffsetDeltaAt(buf, pos);
-      const producerId = int64At(buf, pos + PRODUCER_ID_OFFSET);
-      const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
-      if (producerId >= 0 && (attributes & CONTROL_MASK) === 0) {
-        const epoch = buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
-        const firstSeq = buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
+      const producerId = producerIdAt(buf, pos);
+      if (producerId >= 0 && !isControlAt(buf, pos)) {
+        const epoch = producerEpochAt(buf, pos);
+        const firstSeq = baseSequenceAt(buf, pos);
         const lastSeq = incrementSequence(firstSeq, delta);
         const current = this.producerMap.get(producerId);
         const dup = current?.findDuplicate(epoch, firstSeq, lastSeq);
@@ -569,7 +564,7 @@ export class ProducerStateManager implements ProducerStateHooks {
         const scratch = updated.get(producerId) ?? ProducerStateEntry.scratchOf(base);
         const problem = this.checkDataBatch(scratch, base, epoch, firstSeq, offset);
         if (problem !== undefined) return problem;
-        const transactional = (attributes & TRANSACTIONAL_MASK) !== 0;
+        const transactional = isTransactionalAt(buf, pos);
         scratch.addBatch(epoch, lastSeq, offset + delta, delta, maxTimestampAt(buf, pos));
         if (scratch.currentTxnFirstOffset >= 0 && !transactional) {
           return error('INVALID_TXN_STATE', `Expected transactional write from producer ${producerId} at offset ${offset} in partition ${this.name}`);
@@ -593,11 +588,10 @@ export class ProducerStateManager implements ProducerStateHooks {
     let pos = 0;
     while (pos + HEADER_SIZE <= buf.length) {
       const size = batchSizeAt(buf, pos);
-      const producerId = int64At(buf, pos + PRODUCER_ID_OFFSET);
-      const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+      const producerId = producerIdAt(buf, pos);
       const entry = this.producerMap.get(producerId);
-      if (entry !== undefined && (attributes & CONTROL_MASK) !== 0) {
-        const epoch = buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
+      if (entry !== undefined && isControlAt(buf, pos)) {
+        const epoch = producerEpochAt(buf, pos);
         if (epoch < entry.producerEpoch) {
           return error('INVALID_PRODUCER_EPOCH', `Epoch of producer ${producerId} in ${this.name} is ${epoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
         }

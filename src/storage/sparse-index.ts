@@ -2,6 +2,23 @@ import { assert } from '../common/index.js';
 import type { FileSystem } from '../common/index.js';
 import { int64At, writeInt64At } from './batch-header.js';
 
+/** Binary search over `count` increasing keys: the index of the last key <= target, or -1. */
+export function floorIndex(count: number, target: number, keyAt: (i: number) => number): number {
+  let lo = 0;
+  let hi = count - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keyAt(mid) <= target) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
 /**
  * The common part of Kafka's offset and time indexes: fixed-size entries, sorted, kept in memory
  * (loaded lazily on first use, so opening thousands of segments reads no index) and written to the
@@ -134,19 +151,7 @@ export abstract class SparseIndex {
 
   /** Index of the last entry whose key (as read by `keyAt`) is <= target, or -1. */
   protected floorIndex(target: number, keyAt: (i: number) => number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keyAt(mid) <= target) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return floorIndex(this.count, target, keyAt);
   }
 
   /** Index of the first entry whose key is >= target, or count. */

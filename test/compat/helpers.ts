@@ -1,16 +1,15 @@
 /**
- * Shared pieces of the compat tests: the records every client produces and reads back, a child
- * process runner for kcat and the Python clients, and a reader of the broker's segment files that
+ * Shared pieces of the compat tests: the records every client produces and reads back, the
+ * Python clients' scripts run as child processes, and a reader of the broker's segment files that
  * tells which compression codec each stored batch carries (so a codec test cannot pass vacuously).
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { repoRoot } from '../support/repo.js';
+import { PYTHON, run } from '../support/run.js';
 import type { BrokerProcess } from '../support/broker-process.js';
 
-export const PYTHON = '/usr/bin/python3';
 export const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type Codec = (typeof CODECS)[number];
 export const CODEC_ID: Record<Codec | 'none', number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
@@ -106,23 +105,6 @@ export function assertRecords(got: readonly ReadRec[], want: readonly Rec[], fir
       );
     }
     if (opts.timestamps === true && w.timestamp !== undefined) assert.equal(g.timestamp, w.timestamp, `timestamp of record ${i}`);
-  });
-}
-
-export interface RunResult {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion (bounded), feeding `input` on stdin. */
-export function run(cmd: string, args: readonly string[], input?: Buffer | string, timeoutMs = 60_000): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
-      resolve({ code, stdout, stderr: stderr.toString('utf8') });
-    });
-    child.stdin!.end(input ?? '');
   });
 }
 

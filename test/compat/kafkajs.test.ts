@@ -10,6 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerProcess } from '../support/broker-process.js';
+import { within } from '../support/wait.js';
 import {
   CODECS, CODEC_ID, COMPAT_BROKER_PROPERTIES, EXPECTED_TOPIC_CONFIGS, STANDARD_RECORDS, TIMED_RECORDS, TIMESTAMP_QUERIES,
   assertRecords, bigValue, compressibleRecords, storedCodecs, type Codec, type ReadRec, type Rec,
@@ -156,18 +157,9 @@ test('kafkajs Consumer (group): subscribe from the beginning', { skip }, (t) =>
           },
         });
       });
-      await withTimeout(done, 30_000, () => `consumer got ${got.length} records`);
+      await within(() => `consumer (got ${got.length} records)`, 30_000, done);
       assertRecords(got, STANDARD_RECORDS, 0);
     } finally {
       await consumer.disconnect();
     }
   }));
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what()}`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

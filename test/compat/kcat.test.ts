@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerProcess } from '../support/broker-process.js';
-import { CODECS, CODEC_ID, COMPAT_BROKER_PROPERTIES, assertRecords, bigValue, compressibleRecords, run, storedCodecs, type ReadRec, type Rec } from './helpers.js';
+import { CODECS, CODEC_ID, COMPAT_BROKER_PROPERTIES, assertRecords, bigValue, compressibleRecords, storedCodecs, type ReadRec, type Rec } from './helpers.js';
+import { run } from '../support/run.js';
 import { brokerMissing, toolMissing } from './skip.js';
 import { FIND_COORDINATOR_KEY, LIBRDKAFKA_LZ4_TODO, brokerAdvertises } from './kafkajs-client.js';
 

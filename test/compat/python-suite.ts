@@ -7,9 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerProcess } from '../support/broker-process.js';
 import {
-  CODECS, CODEC_ID, COMPAT_BROKER_PROPERTIES, EXPECTED_TOPIC_CONFIGS, PYTHON, STANDARD_RECORDS, TIMED_RECORDS, TIMESTAMP_QUERIES,
+  CODECS, CODEC_ID, COMPAT_BROKER_PROPERTIES, EXPECTED_TOPIC_CONFIGS, STANDARD_RECORDS, TIMED_RECORDS, TIMESTAMP_QUERIES,
   assertRecords, bigValue, compressibleRecords, fromPyRecords, py, pyOk, storedCodecs, toPyRecords, type Rec,
 } from './helpers.js';
+import { PYTHON } from '../support/run.js';
 import { brokerMissing, toolMissing } from './skip.js';
 import { FIND_COORDINATOR_KEY, LIBRDKAFKA_LZ4_TODO, brokerAdvertises } from './kafkajs-client.js';
 

@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerProcess } from '../support/broker-process.js';
+import { waitFor } from '../support/wait.js';
 import { COMPAT_BROKER_PROPERTIES, type ReadRec, type Rec } from './helpers.js';
 import { brokerMissing } from './skip.js';
 import { CODEC_TYPE, fetchRecords, kafkajs, newKafka, toKafkajs } from './kafkajs-client.js';
@@ -28,14 +29,6 @@ before(async () => {
   if (skip === false) broker = await BrokerProcess.start({ properties: COMPAT_BROKER_PROPERTIES });
 });
 after(async () => broker?.close());
-
-async function waitUntil(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function batch(loop: number, n: number, size: number): Rec[] {
   return Array.from({ length: size }, (_, i) => ({
@@ -114,7 +107,7 @@ test('SIGKILL during acks=all produce: after restart every acknowledged record i
     await admin.disconnect();
 
     const traffic = produceUntilStopped(kafka, 3);
-    await waitUntil(() => acked.length >= 1500, 60_000, () => `${acked.length} records acknowledged`);
+    await waitFor('1500 records acknowledged', () => acked.length >= 1500, 60_000, () => `${acked.length} so far`);
     const pid = broker.pid;
     await broker.kill();
     traffic.stop();

@@ -4,8 +4,7 @@
  */
 import { Apis, type BrokerNode } from '../../client/index.js';
 import { API_BY_KEY, type ApiVersionsResponse } from '../../protocol/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, rawCluster, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, rawCluster, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, VERSION, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -53,7 +52,7 @@ export function renderApiVersions(node: Pick<BrokerNode, 'host' | 'port' | 'node
 }
 
 export async function runBrokerApiVersions(args: BrokerApiVersionsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const cluster = rawCluster(io, clientConfig(args.bootstrap, props));
   try {
     await cluster.withRetries(() => cluster.refresh([]));

@@ -5,8 +5,7 @@
  * --delete and --delete-offsets, with Kafka 3.9's column layouts and messages.
  */
 import type { Admin, CommittedOffset, ConsumerGroupDescription, TopicPartition } from '../../client/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, errorLine, kafkaClient, type ToolIo } from './context.js';
 import { padRight } from './format.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
@@ -289,32 +288,42 @@ function noteState(io: ToolIo, d: ConsumerGroupDescription, rows: number): boole
   return rows > 0;
 }
 
+/** A partition as a map key. */
+function tpKey(tp: TopicPartition): string {
+  return `${tp.topic}\0${tp.partition}`;
+}
+
+/** Topic name, then partition number: the order Kafka's tool prints partitions in. */
+function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
+  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+}
+
 async function logEndOffsets(admin: Admin, tps: readonly TopicPartition[]): Promise<Map<string, number>> {
   if (tps.length === 0) return new Map();
   const answers = await admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'latest' as const })));
-  return new Map(answers.map((a) => [`${a.topic}\0${a.partition}`, a.offset]));
+  return new Map(answers.map((a) => [tpKey(a), a.offset]));
 }
 
 export async function offsetRows(admin: Admin, d: ConsumerGroupDescription): Promise<OffsetRow[]> {
   const committed = await admin.listConsumerGroupOffsets(d.groupId);
-  const byTp = new Map<string, CommittedOffset>(committed.map((c) => [`${c.topic}\0${c.partition}`, c]));
+  const byTp = new Map<string, CommittedOffset>(committed.map((c) => [tpKey(c), c]));
   const assigned = new Set<string>();
   const members = [...d.members].filter((m) => m.assignment.length > 0).sort((a, b) => b.assignment.length - a.assignment.length);
   const entries: { tp: TopicPartition; consumerId: string; host: string; clientId: string }[] = [];
   for (const m of members) {
-    const tps = [...m.assignment].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    const tps = [...m.assignment].sort(byTopicPartition);
     for (const tp of tps) {
-      assigned.add(`${tp.topic}\0${tp.partition}`);
+      assigned.add(tpKey(tp));
       entries.push({ tp, consumerId: m.memberId, host: m.host, clientId: m.clientId });
     }
   }
   const unassigned = committed
-    .filter((c) => !assigned.has(`${c.topic}\0${c.partition}`))
-    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    .filter((c) => !assigned.has(tpKey(c)))
+    .sort(byTopicPartition);
   for (const c of unassigned) entries.push({ tp: { topic: c.topic, partition: c.partition }, consumerId: '-', host: '-', clientId: '-' });
   const ends = await logEndOffsets(admin, entries.map((e) => e.tp)).catch(() => new Map<string, number>());
   return entries.map((e) => {
-    const key = `${e.tp.topic}\0${e.tp.partition}`;
+    const key = tpKey(e.tp);
     const c = byTp.get(key);
     const offset = c !== undefined && c.offset >= 0 ? c.offset : undefined;
     const end = ends.get(key);
@@ -350,19 +359,18 @@ export async function planReset(admin: Admin, groupId: string, args: Pick<Groups
       return (s.partitions ?? all).map((partition) => ({ topic: s.topic, partition }));
     });
   }
-  tps.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  tps.sort(byTopicPartition);
   if (tps.length === 0) return [];
-  const key = (tp: TopicPartition): string => `${tp.topic}\0${tp.partition}`;
   const lookup = async (spec: 'earliest' | 'latest' | number): Promise<Map<string, number>> =>
-    new Map((await admin.listOffsets(tps.map((tp) => ({ ...tp, spec })))).map((a) => [key(a), a.offset]));
+    new Map((await admin.listOffsets(tps.map((tp) => ({ ...tp, spec })))).map((a) => [tpKey(a), a.offset]));
   const [earliest, latest] = await Promise.all([lookup('earliest'), lookup('latest')]);
-  const clamp = (tp: TopicPartition, o: number): number => Math.min(Math.max(o, earliest.get(key(tp)) ?? 0), latest.get(key(tp)) ?? o);
-  const current = new Map(committed.filter((c) => c.offset >= 0).map((c) => [key(c), c.offset]));
+  const clamp = (tp: TopicPartition, o: number): number => Math.min(Math.max(o, earliest.get(tpKey(tp)) ?? 0), latest.get(tpKey(tp)) ?? o);
+  const current = new Map(committed.filter((c) => c.offset >= 0).map((c) => [tpKey(c), c.offset]));
   const spec = args.reset as ResetSpec;
   let byTime: Map<string, number> | undefined;
   if (spec.kind === 'datetime' || spec.kind === 'duration') byTime = await lookup(spec.kind === 'datetime' ? spec.timestamp : nowMs - spec.ms);
   return tps.map((tp) => {
-    const k = key(tp);
+    const k = tpKey(tp);
     let offset: number;
     switch (spec.kind) {
       case 'earliest':
@@ -397,7 +405,7 @@ const NO_EXECUTE_WARNING =
   'WARN: No action will be performed as the --execute option is missing. In a future major release, the default behavior of this command will be to prompt the user before executing the reset rather than doing a dry run. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting.';
 
 export async function runGroups(args: GroupsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
     const groupIds = async (): Promise<string[]> => (args.allGroups ? (await admin.listConsumerGroups()).map((g) => g.groupId) : [...args.groups]);
@@ -416,16 +424,15 @@ export async function runGroups(args: GroupsArgs, io: ToolIo): Promise<number> {
         const ids = [...(await groupIds())].sort();
         let failed = false;
         for (const d of await admin.describeConsumerGroups(ids)) {
+          const missing = d.error !== undefined || d.state === 'Dead';
+          if (missing) failed = true;
           if (args.describe === 'offsets') {
-            const rows = d.error === undefined && d.state !== 'Dead' ? await offsetRows(admin, d) : [];
-            if (d.error !== undefined || d.state === 'Dead') failed = true;
+            const rows = missing ? [] : await offsetRows(admin, d);
             if (noteState(io, d, rows.length)) io.stdout(renderOffsets(rows, args.verbose));
           } else if (args.describe === 'members') {
-            if (d.error !== undefined || d.state === 'Dead') failed = true;
             if (noteState(io, d, d.members.length)) io.stdout(renderMembers(d));
-          } else {
-            if (d.error !== undefined || d.state === 'Dead') failed = true;
-            if (noteState(io, d, 1)) io.stdout(renderState(d));
+          } else if (noteState(io, d, 1)) {
+            io.stdout(renderState(d));
           }
         }
         return failed ? 1 : 0;

@@ -4,7 +4,7 @@
  */
 import { KafkaError } from '../../common/index.js';
 import { ClientClosedError, Cluster, KafkaClient, clusterOptions, type ClientEnv, type KafkaConfig } from '../../client/index.js';
-import { CliError } from '../properties-file.js';
+import { CliError, loadPropertiesFile } from '../properties-file.js';
 import { UsageError } from './options.js';
 
 export interface ToolIo {
@@ -37,6 +37,10 @@ export function rawCluster(io: ToolIo, config: KafkaConfig): Cluster {
   return new Cluster(clusterOptions(config), io.clientEnv);
 }
 
+/** The properties file a tool's option names (--command-config, --add-config-file); empty when not given. */
+export function optionalProperties(io: ToolIo, path: string | undefined): Map<string, string> {
+  return path === undefined ? new Map() : loadPropertiesFile(path, io.readText);
+}
 
 /** Kafka client property names a tool may pass (--command-config, --producer-property ...) → KafkaConfig. */
 export function clientConfig(bootstrap: string, props: ReadonlyMap<string, string> = new Map()): KafkaConfig {
@@ -65,15 +69,6 @@ export function clientConfig(bootstrap: string, props: ReadonlyMap<string, strin
   return out;
 }
 
-export function bootstrapOf(servers: string): string {
-  try {
-    clusterOptions({ bootstrapServers: servers });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  return servers;
-}
-
 /**
  * The one line a failure becomes. A broker that cannot be reached, a topic that does not exist,
  * a refused request: its message, never a stack trace. Returns undefined for bugs (stack wanted).
@@ -99,5 +94,21 @@ export function printError(io: ToolIo, e: unknown, prefix = 'Error: '): number {
   } else {
     io.stderr(`${prefix}${line}\n`);
   }
+  return 1;
+}
+
+/**
+ * How kafka-topics and kafka-configs report a failed command: a usage error as its message, anything
+ * else as `Error while executing <command> command : <message>` (a broker's refusal in
+ * `brokerMessage`'s words); exit code 1. Rethrows bugs.
+ */
+export function printCommandError(io: ToolIo, e: unknown, command: string, brokerMessage: (e: KafkaError) => string): number {
+  if (e instanceof UsageError) {
+    io.stderr(`${e.message}\n`);
+    return 1;
+  }
+  const line = e instanceof KafkaError && e.name !== 'NETWORK_EXCEPTION' ? brokerMessage(e) : errorLine(e);
+  if (line === undefined) throw e;
+  io.stderr(`Error while executing ${command} command : ${line}\n`);
   return 1;
 }

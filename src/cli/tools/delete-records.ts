@@ -3,8 +3,7 @@
  * (`{"partitions":[{"topic":"t","partition":0,"offset":3}],"version":1}`; offset -1 = the high
  * watermark), printing Kafka's `partition: t-0\tlow_watermark: 3` lines.
  */
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, errorLine, kafkaClient, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -87,7 +86,7 @@ export async function runDeleteRecords(args: DeleteRecordsArgs, io: ToolIo): Pro
     throw new UsageError(`Cannot read offset json file ${args.offsetJsonFile}`);
   }
   const offsets = parseOffsetJson(text);
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
     io.stdout('Executing records delete operation\n');

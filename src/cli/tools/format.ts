@@ -1,4 +1,4 @@
-/** Output helpers shared by the tools: Kafka's log line, `%-Ns` columns, readable tables, colours. */
+/** Output helpers shared by the tools: Kafka's log line, `%-Ns` padding, readable tables, colours. */
 import { formatLogTimestamp } from '../kafka-logger.js';
 
 /** `[2026-01-01 10:00:00,123] ERROR message (logger)` — the tools' log4j layout. */
@@ -9,16 +9,6 @@ export function formatKafkaLogLine(nowMs: number, level: string, message: string
 /** Java's `%-Ns`: left-aligned, padded to at least `width`. */
 export function padRight(s: string, width: number): string {
   return s.length >= width ? s : s + ' '.repeat(width - s.length);
-}
-
-/**
- * Kafka's column layout: each column as wide as its widest cell (or a fixed minimum), cells
- * left-aligned and separated by one space, the last column unpadded.
- */
-export function kafkaColumns(rows: readonly (readonly string[])[], minWidths: readonly number[] = []): string[] {
-  const n = Math.max(0, ...rows.map((r) => r.length));
-  const widths = Array.from({ length: n }, (_, i) => Math.max(minWidths[i] ?? 0, ...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : padRight(c, widths[i] as number))).join(' '));
 }
 
 export interface Style {

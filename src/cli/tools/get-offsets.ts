@@ -4,8 +4,7 @@
  * or a timestamp), sorted as Kafka sorts them (by `topic-partition` text).
  */
 import type { OffsetSpec, TopicPartition } from '../../client/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, kafkaClient, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -117,7 +116,7 @@ export function matches(filters: readonly TopicPartitionFilter[], topic: string,
 }
 
 export async function runGetOffsets(args: GetOffsetsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, new Map([['client.id', 'GetOffsetShell'], ...props]))).admin();
   try {
     const names = await admin.listTopics({ includeInternal: !args.excludeInternal });

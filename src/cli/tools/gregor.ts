@@ -138,8 +138,7 @@ function expandShort(name: string, argv: readonly string[]): string[] {
     const prev = argv[i - 1];
     const prevTakesValue = prev !== undefined && /^-[a-zA-Z]$/.test(prev) && prev !== '-h';
     if (prevTakesValue) return a; // a value such as `-o -5`
-    if (a === '-p' && name === 'produce') return '--partition';
-    if (a === '-p' && name === 'consume') return '--partition';
+    if (a === '-p' && (name === 'produce' || name === 'consume')) return '--partition';
     if (a === '-h') return '--help';
     return SHORT[a] ?? a;
   });
@@ -414,7 +413,7 @@ export async function runGregorClient(args: GregorClientArgs, io: ToolIo): Promi
     case 'produce':
       return produce(kafka, c, args.json, io);
     case 'consume':
-      return consume(args, c, io, style);
+      return consume(kafka, args.brokers, c, io, style);
     case 'group-list':
       return withAdmin(kafka, async (admin) => {
         const groups = await admin.listConsumerGroups();
@@ -536,8 +535,8 @@ async function produce(kafka: KafkaClient, c: Extract<Command, { kind: 'produce'
   return 0;
 }
 
-async function consume(args: GregorClientArgs, c: Extract<Command, { kind: 'consume' }>, io: ToolIo, style: Style): Promise<number> {
-  const cluster = rawCluster(io, clientConfig(args.brokers));
+async function consume(kafka: KafkaClient, brokers: string, c: Extract<Command, { kind: 'consume' }>, io: ToolIo, style: Style): Promise<number> {
+  const cluster = rawCluster(io, clientConfig(brokers));
   let partitions: number[];
   try {
     const [info] = await cluster.withRetries(() => cluster.topics([c.topic], { force: true }));
@@ -547,7 +546,6 @@ async function consume(args: GregorClientArgs, c: Extract<Command, { kind: 'cons
     cluster.close();
   }
   if (c.partition !== undefined && !partitions.includes(c.partition)) throw new UsageError(`topic '${c.topic}' has no partition ${c.partition}`);
-  const kafka = kafkaClient(io, clientConfig(args.brokers));
   const reset = c.offset === 'start' ? 'earliest' : 'latest';
   const consumer = kafka.consumer({ autoOffsetReset: reset, ...(c.group !== undefined ? { groupId: c.group } : {}) });
   if (c.group !== undefined) consumer.subscribe([c.topic]);

@@ -5,9 +5,7 @@
  * `Completed updating config for topic t.`
  */
 import type { AlterConfigOp, ConfigEntry, ConfigResourceType } from '../../client/index.js';
-import { KafkaError } from '../../common/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, kafkaClient, optionalProperties, printCommandError, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, parseConfigList, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -133,7 +131,7 @@ export function shownEntries(type: EntityType, name: string, all: boolean, entri
 }
 
 export async function runConfigs(args: ConfigsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   const resourceType: ConfigResourceType = args.entityType === 'topics' ? 'topic' : 'broker';
   const singular = args.entityType === 'topics' ? 'topic' : 'broker';
@@ -163,7 +161,7 @@ export async function runConfigs(args: ConfigsArgs, io: ToolIo): Promise<number>
       return 0;
     }
     const name = args.entityName as string;
-    const fromFile = args.addConfigFile === undefined ? new Map<string, string>() : loadPropertiesFile(args.addConfigFile, io.readText);
+    const fromFile = optionalProperties(io, args.addConfigFile);
     const ops: AlterConfigOp[] = [
       ...[...fromFile, ...args.addConfig].map(([k, v]) => ({ op: 'set' as const, name: k, value: v })),
       ...args.deleteConfig.map((k) => ({ op: 'delete' as const, name: k })),
@@ -176,18 +174,7 @@ export async function runConfigs(args: ConfigsArgs, io: ToolIo): Promise<number>
     io.stdout(name === '' ? `Completed updating default config for ${args.entityType} in the cluster.\n` : `Completed updating config for ${singular} ${name}.\n`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof KafkaError && e.name !== 'NETWORK_EXCEPTION') {
-      io.stderr(`Error while executing config command : ${e.message.replace(/^[a-z][^:]*: /, '')}\n`);
-      return 1;
-    }
-    const line = errorLine(e);
-    if (line === undefined) throw e;
-    io.stderr(`Error while executing config command : ${line}\n`);
-    return 1;
+    return printCommandError(io, e, 'config', (k) => k.message.replace(/^[a-z][^:]*: /, ''));
   } finally {
     await admin.close();
   }

@@ -4,8 +4,7 @@
  */
 import { KafkaError } from '../../common/index.js';
 import type { Admin, ConfigEntry, TopicDescription } from '../../client/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, kafkaClient, optionalProperties, printCommandError, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -187,7 +186,7 @@ function ensureExists(found: readonly string[], args: TopicsArgs): void {
 }
 
 export async function runTopics(args: TopicsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
     switch (args.action) {
@@ -280,18 +279,7 @@ export async function runTopics(args: TopicsArgs, io: ToolIo): Promise<number> {
       }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof KafkaError && e.name !== 'NETWORK_EXCEPTION') {
-      io.stderr(`Error while executing topic command : ${brokerWords(e)}\n`);
-      return 1;
-    }
-    const line = errorLine(e);
-    if (line === undefined) throw e;
-    io.stderr(`Error while executing topic command : ${line}\n`);
-    return 1;
+    return printCommandError(io, e, 'topic', brokerWords);
   } finally {
     await admin.close();
   }

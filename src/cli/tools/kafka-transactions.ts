@@ -15,8 +15,7 @@
  */
 import { KafkaError } from '../../common/index.js';
 import type { Admin, ProducerState, TopicPartition, TransactionDescription } from '../../client/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, kafkaClient, type ToolIo } from './context.js';
 import { prettyPrintTable } from './format.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
 import { parseWith, type Parsed, type Tool } from './tool.js';
@@ -262,7 +261,7 @@ export function hangingRow(t: OpenTransaction, nowMs: number): string[] {
 }
 
 export async function runTransactions(args: TransactionsArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
     await execute(admin, args.command, io);

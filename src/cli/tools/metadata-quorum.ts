@@ -3,8 +3,7 @@
  * the KRaft quorum as Kafka 3.9 prints it (Admin.describeQuorum: DescribeQuorum on __cluster_metadata-0).
  */
 import type { QuorumInfo, ReplicaState } from '../../client/index.js';
-import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, optionalProperties, kafkaClient, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ToolSpec } from './options.js';
 import { parseWith, type Parsed, type Tool } from './tool.js';
 import { prettyPrintTable } from './format.js';
@@ -95,7 +94,7 @@ export function renderReplication(p: QuorumInfo, nowMs: number, humanReadable: b
 }
 
 export async function runMetadataQuorum(args: MetadataQuorumArgs, io: ToolIo): Promise<number> {
-  const props = args.commandConfig === undefined ? new Map<string, string>() : loadPropertiesFile(args.commandConfig, io.readText);
+  const props = optionalProperties(io, args.commandConfig);
   const admin = kafkaClient(io, clientConfig(args.bootstrap, props)).admin();
   try {
     const quorum = await admin.describeQuorum();

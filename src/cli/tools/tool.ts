@@ -44,9 +44,7 @@ export function noPositional(o: ParsedOptions): void {
 }
 
 export function requireBootstrap(o: ParsedOptions): string {
-  const v = o.value('bootstrap-server');
-  if (v === undefined) throw new UsageError('Missing required argument "[bootstrap-server]"');
-  return v;
+  return o.required('bootstrap-server');
 }
 
 export async function runTool<A>(tool: Tool<A>, argv: readonly string[], io: ToolIo): Promise<number> {

@@ -1,4 +1,4 @@
-export { TransactionCoordinator, appendErrorToCoordinatorError } from './transaction-coordinator.js';
+export { TransactionCoordinator } from './transaction-coordinator.js';
 export type {
   InitProducerIdResult,
   MaybePromise,
@@ -8,19 +8,9 @@ export type {
   TransactionResult,
   TxnMarkerSender,
 } from './transaction-coordinator.js';
-export { transactionCoordinatorConfig, MARKER_RETRY_BACKOFF_MS } from './config.js';
+export { transactionCoordinatorConfig } from './config.js';
 export type { TransactionCoordinatorConfig } from './config.js';
-export {
-  TransactionMetadata,
-  TopicPartitionSet,
-  IllegalTransactionStateError,
-  TRANSACTION_STATE_IDS,
-  NO_PRODUCER_ID,
-  NO_PRODUCER_EPOCH,
-  isEpochExhausted,
-  transactionStateById,
-  transactionStateByName,
-} from './transaction-metadata.js';
+export { TransactionMetadata, TopicPartitionSet, IllegalTransactionStateError } from './transaction-metadata.js';
 export type { TransactionState, TxnTransitMetadata } from './transaction-metadata.js';
-export { decodeTransactionRecord, transactionRecord, TRANSACTION_LOG_KEY_VERSION, TRANSACTION_LOG_VALUE_VERSION } from './transaction-records.js';
+export { decodeTransactionRecord, transactionRecord } from './transaction-records.js';
 export type { DecodedTransactionRecord } from './transaction-records.js';

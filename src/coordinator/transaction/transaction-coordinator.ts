@@ -1,5 +1,6 @@
 import { ErrorCode, NOOP_LOGGER } from '../../common/index.js';
 import type { Logger } from '../../common/index.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from '../../protocol/index.js';
 import type {
   DescribeTransactionsResponseTransactionState,
   ListTransactionsResponse,
@@ -13,8 +14,7 @@ import { KeyedTimer } from '../keyed-timer.js';
 import type { TransactionCoordinatorConfig } from './config.js';
 import {
   IllegalTransactionStateError,
-  NO_PRODUCER_EPOCH,
-  NO_PRODUCER_ID,
+  MAX_PRODUCER_EPOCH,
   TopicPartitionSet,
   TransactionMetadata,
   isEpochExhausted,
@@ -81,7 +81,6 @@ type Routed =
   | { readonly shard?: undefined; readonly txn?: undefined; readonly errorCode: number };
 
 const ABORT_KEY = 'txn-abort-timed-out';
-const MAX_PRODUCER_EPOCH = 32767;
 const EXPIRE_KEY = 'txn-remove-expired';
 
 function andThen<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
@@ -578,6 +577,16 @@ export class TransactionCoordinator {
 
   // ---- the log -----------------------------------------------------------------------------------
 
+  /** Appends to the shard's partition; a writer that throws (a bug) is logged and answered UNKNOWN_SERVER_ERROR. */
+  private writeRecords(shard: TxnShard, records: readonly CoordinatorRecord[]): MaybePromise<number> {
+    try {
+      return shard.writer(records);
+    } catch (err) {
+      this.logger.error(`Appending to __transaction_state-${shard.partition} failed`, { error: String(err) });
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+  }
+
   /**
    * Writes a prepared transition and completes it in memory once committed (Kafka's
    * appendTransactionToLog): the error code is mapped as Kafka maps it, and a write that lands
@@ -591,15 +600,7 @@ export class TransactionCoordinator {
     transit: TxnTransitMetadata,
     keepPending: (errorCode: number) => boolean = () => false,
   ): MaybePromise<number> {
-    const records: CoordinatorRecord[] = [transactionRecord(transactionalId, transit)];
-    let outcome: MaybePromise<number>;
-    try {
-      outcome = shard.writer(records);
-    } catch (err) {
-      this.logger.error(`Appending to __transaction_state-${shard.partition} failed`, { error: String(err) });
-      outcome = ErrorCode.UNKNOWN_SERVER_ERROR;
-    }
-    return andThen(outcome, (raw) => {
+    return andThen(this.writeRecords(shard, [transactionRecord(transactionalId, transit)]), (raw) => {
       let errorCode = appendErrorToCoordinatorError(raw);
       if (errorCode === ErrorCode.NONE) {
         const current = this.shards.get(shard.partition);
@@ -658,13 +659,7 @@ export class TransactionCoordinator {
       }
       if (expiring.length === 0) continue;
       n += expiring.length;
-      let outcome: MaybePromise<number>;
-      try {
-        outcome = shard.writer(expiring.map((e) => transactionRecord(e.txn.transactionalId, e.transit)));
-      } catch (err) {
-        this.logger.error(`Appending to __transaction_state-${shard.partition} failed`, { error: String(err) });
-        outcome = ErrorCode.UNKNOWN_SERVER_ERROR;
-      }
+      const outcome = this.writeRecords(shard, expiring.map((e) => transactionRecord(e.txn.transactionalId, e.transit)));
       this.background(`Expiring transactional ids of __transaction_state-${shard.partition}`, () => outcome, (raw) => {
         if (this.shards.get(shard.partition) !== shard) return;
         for (const { txn, transit } of expiring) {

@@ -1,4 +1,5 @@
 import { AssertionError, ErrorCode } from '../../common/index.js';
+import { NO_PRODUCER_EPOCH } from '../../protocol/index.js';
 
 /** Kafka's TransactionState names (DescribeTransactions/ListTransactions report them verbatim). */
 export type TransactionState =
@@ -52,13 +53,12 @@ export function isExpirationAllowed(state: TransactionState): boolean {
   return state === 'Empty' || state === 'CompleteCommit' || state === 'CompleteAbort';
 }
 
-export const NO_PRODUCER_ID = -1;
-export const NO_PRODUCER_EPOCH = -1;
-const SHORT_MAX = 32767;
+/** Short.MAX_VALUE: a producer epoch can go no higher. */
+export const MAX_PRODUCER_EPOCH = 32767;
 
 /** A producer epoch this close to Short.MAX_VALUE cannot be bumped again: a new producer id is needed. */
 export function isEpochExhausted(epoch: number): boolean {
-  return epoch >= SHORT_MAX - 1;
+  return epoch >= MAX_PRODUCER_EPOCH - 1;
 }
 
 /** A set of topic partitions, grouped by topic; iteration is sorted so records are deterministic. */
@@ -216,7 +216,7 @@ export class TransactionMetadata {
 
   /** An ongoing transaction is aborted with a bumped epoch (a new producer instance or a timeout fences the old one). */
   prepareFenceProducerEpoch(): TxnTransitMetadata {
-    if (this.producerEpoch >= SHORT_MAX) throw new IllegalTransactionStateError(`Cannot fence producer with epoch equal to Short.MaxValue since this would overflow`);
+    if (this.producerEpoch >= MAX_PRODUCER_EPOCH) throw new IllegalTransactionStateError(`Cannot fence producer with epoch equal to Short.MaxValue since this would overflow`);
     const bumped = this.hasFailedEpochFence ? this.producerEpoch : this.producerEpoch + 1;
     return this.prepareTransitionTo('PrepareEpochFence', this.producerId, bumped, NO_PRODUCER_EPOCH, this.txnTimeoutMs, this.topicPartitions, this.txnStartTimestamp, this.txnLastUpdateTimestamp);
   }

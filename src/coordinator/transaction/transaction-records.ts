@@ -1,7 +1,7 @@
-import { Reader, TransactionLogKey, TransactionLogValue, Writer } from '../../protocol/index.js';
-import type { MessageDescriptor } from '../../protocol/index.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionLogKey, TransactionLogValue } from '../../protocol/index.js';
+import { frame, unframe } from '../group-records.js';
 import type { CoordinatorRecord } from '../group-records.js';
-import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TopicPartitionSet, TRANSACTION_STATE_IDS, TransactionMetadata, transactionStateById } from './transaction-metadata.js';
+import { TopicPartitionSet, TRANSACTION_STATE_IDS, TransactionMetadata, transactionStateById } from './transaction-metadata.js';
 import type { TxnTransitMetadata } from './transaction-metadata.js';
 
 /**
@@ -12,13 +12,6 @@ import type { TxnTransitMetadata } from './transaction-metadata.js';
  */
 export const TRANSACTION_LOG_KEY_VERSION = 0;
 export const TRANSACTION_LOG_VALUE_VERSION = 0;
-
-function frame<T>(descriptor: MessageDescriptor<T>, message: T, version: number): Buffer {
-  const w = new Writer(2 + descriptor.size(message, version));
-  w.int16(version);
-  descriptor.write(w, message, version);
-  return w.buf;
-}
 
 /** The record of a transition (Empty carries no partitions: Kafka writes a null array then). */
 export function transactionRecord(transactionalId: string, t: TxnTransitMetadata): CoordinatorRecord {
@@ -53,11 +46,11 @@ export type DecodedTransactionRecord =
 export function decodeTransactionRecord(key: Buffer, value: Buffer | null): DecodedTransactionRecord {
   const keyVersion = key.readInt16BE(0);
   if (keyVersion !== TRANSACTION_LOG_KEY_VERSION) return { type: 'unknown', keyVersion };
-  const { transactionalId } = TransactionLogKey.read(new Reader(key, 2), keyVersion);
+  const { transactionalId } = unframe(TransactionLogKey, key, keyVersion);
   if (value === null) return { type: 'transaction', transactionalId, metadata: null };
   const valueVersion = value.readInt16BE(0);
   if (valueVersion < 0) throw new Error(`Unknown transaction log value version ${valueVersion}`);
-  const v = TransactionLogValue.read(new Reader(value, 2), Math.min(valueVersion, TransactionLogValue.maxVersion));
+  const v = unframe(TransactionLogValue, value, valueVersion);
   const state = transactionStateById(v.transactionStatus);
   if (state === undefined) throw new Error(`Unknown transaction state id ${v.transactionStatus}`);
   const partitions = new TopicPartitionSet();

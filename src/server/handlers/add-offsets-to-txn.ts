@@ -1,9 +1,9 @@
-import { ErrorCode } from '../../common/index.js';
 import { TopicPartitionSet, partitionFor } from '../../coordinator/index.js';
 import type { TransactionCoordinator } from '../../coordinator/index.js';
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { producerFencedForVersion } from './txn-support.js';
 import { GROUP_METADATA_TOPIC } from './admin-support.js';
 
 /** KIP-588: PRODUCER_FENCED from v2; older clients know it as INVALID_PRODUCER_EPOCH. */
@@ -25,7 +25,7 @@ export function createAddOffsetsToTxnHandler(broker: BrokerContext, txns: Transa
       const respond = (errorCode: number): AddOffsetsToTxnResponse =>
         AddOffsetsToTxnResponse.create({
           throttleTimeMs: 0,
-          errorCode: errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < PRODUCER_FENCED_MIN_VERSION ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode,
+          errorCode: producerFencedForVersion(errorCode, ctx.apiVersion, PRODUCER_FENCED_MIN_VERSION),
         });
       const r = txns.addPartitions(request.transactionalId, request.producerId, request.producerEpoch, new TopicPartitionSet([[GROUP_METADATA_TOPIC, offsetsPartition]]));
       return r instanceof Promise ? r.then(respond) : respond(r);

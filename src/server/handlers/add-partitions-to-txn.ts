@@ -9,6 +9,7 @@ import type {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { producerFencedForVersion } from './txn-support.js';
 
 /** v4 batches transactions (from brokers, with verifyOnly); older versions carry one transaction at the top level. */
 const BATCHED_MIN_VERSION = 4;
@@ -76,8 +77,7 @@ export function createAddPartitionsToTxnHandler(broker: BrokerContext, txns: Tra
           const v = txns.verifyPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
           return 'errorCode' in v ? all(v.errorCode) : result(v.perPartition);
         }
-        const finish = (errorCode: number) =>
-          all(errorCode === ErrorCode.PRODUCER_FENCED && version < PRODUCER_FENCED_MIN_VERSION ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode);
+        const finish = (errorCode: number) => all(producerFencedForVersion(errorCode, version, PRODUCER_FENCED_MIN_VERSION));
         const r = txns.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
         return r instanceof Promise ? r.then(finish) : finish(r);
       });

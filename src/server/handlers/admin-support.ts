@@ -12,7 +12,6 @@ import type { BrokerContext } from '../broker-context.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-export const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
 /** Kafka's Topic.isInternal: the topics the coordinators own. */
 export function isInternalTopic(name: string): boolean {
@@ -171,6 +170,16 @@ export function partitionView(
 /** Partitions of a topic in index order. */
 export function sortedPartitions(partitions: ReadonlyMap<number, PartitionRegistration>): Array<[number, PartitionRegistration]> {
   return [...partitions.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** A refusal of one config resource (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs), found on this broker. */
+export class ConfigResourceError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

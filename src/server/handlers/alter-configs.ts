@@ -11,20 +11,10 @@ import {
 import { AlterConfigsRequest, AlterConfigsResponse, type AlterConfigsRequestAlterConfigsResource } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { brokerChangeProblem, brokerIdProblem, controllerContext } from './admin-support.js';
-
-/** A per-resource refusal found before the controller is asked. */
-export class ConfigResourceError extends Error {
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ConfigResourceError, brokerChangeProblem, brokerIdProblem, controllerContext } from './admin-support.js';
 
 /** Indexes of resources that share (type, name) with another: Kafka refuses all of them. */
-export function duplicateResourceIndexes(resources: ReadonlyArray<{ resourceType: number; resourceName: string }>): Set<number> {
+function duplicateResourceIndexes(resources: ReadonlyArray<{ resourceType: number; resourceName: string }>): Set<number> {
   const byKey = new Map<string, number[]>();
   resources.forEach((r, i) => {
     const key = configResourceKey({ type: r.resourceType, name: r.resourceName });
@@ -34,7 +24,7 @@ export function duplicateResourceIndexes(resources: ReadonlyArray<{ resourceType
 }
 
 /** Puts the controller's per-resource results at their request index (by identity, else by type and name). */
-export function alterConfigsResults(
+function alterConfigsResults(
   results: ReadonlyMap<ConfigResource, ApiError>,
   forwardIndex: ReadonlyMap<ConfigResource, number>,
   errors: Map<number, ApiError>,
@@ -44,6 +34,45 @@ export function alterConfigsResults(
     const i = forwardIndex.get(resource) ?? byKey.get(configResourceKey(resource));
     if (i !== undefined) errors.set(i, error);
   }
+}
+
+/**
+ * The flow AlterConfigs and IncrementalAlterConfigs share: resources named twice are refused,
+ * each other one is preprocessed here (a ConfigResourceError refuses it, undefined means handled
+ * here with success), the rest go to the controller in one call. Results in request order.
+ */
+export async function alterConfigResources<R extends { resourceType: number; resourceName: string }, C>(
+  resources: readonly R[],
+  preprocess: (resource: R) => C | undefined,
+  send: (forward: Map<ConfigResource, C>) => Promise<ReadonlyMap<ConfigResource, ApiError>>,
+): Promise<Array<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }>> {
+  const errors = new Map<number, ApiError>();
+  for (const i of duplicateResourceIndexes(resources)) {
+    errors.set(i, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' });
+  }
+  const forward = new Map<ConfigResource, C>();
+  const forwardIndex = new Map<ConfigResource, number>();
+  resources.forEach((resource, i) => {
+    if (errors.has(i)) return;
+    try {
+      const changes = preprocess(resource);
+      if (changes === undefined) {
+        errors.set(i, { errorCode: ErrorCode.NONE, errorMessage: null });
+        return;
+      }
+      const key: ConfigResource = { type: resource.resourceType, name: resource.resourceName };
+      forward.set(key, changes);
+      forwardIndex.set(key, i);
+    } catch (e) {
+      if (!(e instanceof ConfigResourceError)) throw e;
+      errors.set(i, { errorCode: e.errorCode, errorMessage: e.message });
+    }
+  });
+  if (forward.size > 0) alterConfigsResults(await send(forward), forwardIndex, errors);
+  return resources.map((r, i) => {
+    const e = errors.get(i) ?? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The controller returned no result.' };
+    return { errorCode: e.errorCode, errorMessage: e.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
+  });
 }
 
 /**
@@ -61,35 +90,15 @@ export function createAlterConfigsHandler(broker: BrokerContext) {
     minVersion: 0,
     maxVersion: 2,
     async handle(request, ctx) {
-      const errors = new Map<number, ApiError>();
-      for (const i of duplicateResourceIndexes(request.resources)) {
-        errors.set(i, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' });
-      }
-      const forward = new Map<ConfigResource, ReadonlyMap<string, string | null>>();
-      const forwardIndex = new Map<ConfigResource, number>();
-      request.resources.forEach((resource, i) => {
-        if (errors.has(i)) return;
-        try {
-          const key: ConfigResource = { type: resource.resourceType, name: resource.resourceName };
-          forward.set(key, preprocess(broker, resource));
-          forwardIndex.set(key, i);
-        } catch (e) {
-          if (!(e instanceof ConfigResourceError)) throw e;
-          errors.set(i, { errorCode: e.errorCode, errorMessage: e.message });
-        }
-      });
-      if (forward.size > 0) {
-        const context = controllerContext(broker, broker.config().get('request.timeout.ms'), ctx.apiVersion);
-        const results = await broker.controller.legacyAlterConfigs(context, forward, request.validateOnly);
-        alterConfigsResults(results, forwardIndex, errors);
-      }
-      return AlterConfigsResponse.create({
-        throttleTimeMs: 0,
-        responses: request.resources.map((r, i) => {
-          const e = errors.get(i) ?? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The controller returned no result.' };
-          return { errorCode: e.errorCode, errorMessage: e.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
-        }),
-      });
+      const responses = await alterConfigResources(
+        request.resources,
+        (resource) => preprocess(broker, resource),
+        (forward) => {
+          const context = controllerContext(broker, broker.config().get('request.timeout.ms'), ctx.apiVersion);
+          return broker.controller.legacyAlterConfigs(context, forward, request.validateOnly);
+        },
+      );
+      return AlterConfigsResponse.create({ throttleTimeMs: 0, responses });
     },
   });
 }

@@ -9,7 +9,8 @@ import {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { CLUSTER_METADATA_TOPIC, controllerContext } from './admin-support.js';
+import { METADATA_TOPIC } from '../metadata-log-store.js';
+import { controllerContext } from './admin-support.js';
 
 /** CreateTopics v5+ reports the created topic's configs. */
 const CONFIGS_IN_RESPONSE_VERSION = 5;
@@ -31,7 +32,7 @@ export function createCreateTopicsHandler(broker: BrokerContext) {
     async handle(request, ctx) {
       const counts = new Map<string, number>();
       for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-      const creatable = request.topics.filter((t) => counts.get(t.name) === 1 && t.name !== CLUSTER_METADATA_TOPIC);
+      const creatable = request.topics.filter((t) => counts.get(t.name) === 1 && t.name !== METADATA_TOPIC);
       const results: CreateTopicsResponseCreatableTopicResult[] = [];
       if (creatable.length > 0) {
         const context = controllerContext(broker, request.timeoutMs, ctx.apiVersion);
@@ -42,8 +43,8 @@ export function createCreateTopicsHandler(broker: BrokerContext) {
       }
       for (const [name, count] of counts) {
         if (count > 1) results.push(failure(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
-        else if (name === CLUSTER_METADATA_TOPIC) {
-          results.push(failure(name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
+        else if (name === METADATA_TOPIC) {
+          results.push(failure(name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${METADATA_TOPIC} is prohibited.`));
         }
       }
       return CreateTopicsResponse.create({ throttleTimeMs: 0, topics: results });

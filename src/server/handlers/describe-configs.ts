@@ -15,7 +15,7 @@ import {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { brokerIdProblem, brokerLoggerLevels, topicNameProblem } from './admin-support.js';
+import { ConfigResourceError, brokerIdProblem, brokerLoggerLevels, topicNameProblem } from './admin-support.js';
 
 /** ConfigSource id of a broker logger level (Kafka's DYNAMIC_BROKER_LOGGER_CONFIG). */
 const DYNAMIC_BROKER_LOGGER_CONFIG = 6;
@@ -24,14 +24,6 @@ const DEFAULT_CONFIG = CONFIG_SOURCE_ID.DEFAULT_CONFIG;
 interface Options {
   readonly includeSynonyms: boolean;
   readonly includeDocumentation: boolean;
-}
-
-/** A per-resource outcome Kafka reports as an error code and message (ApiError.fromThrowable). */
-class ResourceError {
-  constructor(
-    readonly errorCode: number,
-    readonly message: string,
-  ) {}
 }
 
 /**
@@ -73,10 +65,10 @@ function describeResource(
     const configs = entries(broker, resource, options).filter((c) => keys === null || keys.has(c.name));
     return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs };
   } catch (e) {
-    if (!(e instanceof ResourceError)) {
+    if (!(e instanceof ConfigResourceError)) {
       broker.logger.error('describing configs failed', { resource: base, error: String(e) });
     }
-    const error = e instanceof ResourceError ? e : new ResourceError(ErrorCode.UNKNOWN_SERVER_ERROR, String(e));
+    const error = e instanceof ConfigResourceError ? e : new ConfigResourceError(ErrorCode.UNKNOWN_SERVER_ERROR, String(e));
     return { ...base, errorCode: error.errorCode, errorMessage: error.message, configs: [] };
   }
 }
@@ -90,22 +82,22 @@ function entries(
   switch (resource.resourceType) {
     case CONFIG_RESOURCE_TOPIC: {
       const problem = topicNameProblem(name);
-      if (problem !== undefined) throw new ResourceError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+      if (problem !== undefined) throw new ConfigResourceError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
       const image = broker.image();
-      if (!image.topics.byName.has(name)) throw new ResourceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, '');
+      if (!image.topics.byName.has(name)) throw new ConfigResourceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, '');
       const overrides = image.configs.get(configResourceKey({ type: CONFIG_RESOURCE_TOPIC, name })) ?? new Map<string, string>();
       return new TopicConfig(broker.config(), overrides).describeAll().map((e) => toResult(e, options));
     }
     case CONFIG_RESOURCE_BROKER: {
       if (name === '') return describeBrokerConfigs(broker.config(), false).map((e) => toResult(e, options));
       const problem = brokerIdProblem(name, broker.nodeId, 'Broker id', true);
-      if (problem !== undefined) throw new ResourceError(ErrorCode.INVALID_REQUEST, problem);
+      if (problem !== undefined) throw new ConfigResourceError(ErrorCode.INVALID_REQUEST, problem);
       return describeBrokerConfigs(broker.config(), true).map((e) => toResult(e, options));
     }
     case CONFIG_RESOURCE_BROKER_LOGGER: {
-      if (name === '') throw new ResourceError(ErrorCode.INVALID_REQUEST, 'Broker id must not be empty');
+      if (name === '') throw new ConfigResourceError(ErrorCode.INVALID_REQUEST, 'Broker id must not be empty');
       const problem = brokerIdProblem(name, broker.nodeId, 'Broker id');
-      if (problem !== undefined) throw new ResourceError(ErrorCode.INVALID_REQUEST, problem);
+      if (problem !== undefined) throw new ConfigResourceError(ErrorCode.INVALID_REQUEST, problem);
       return [...brokerLoggerLevels(broker)].sort().map(([logger, level]) => ({
         name: logger,
         value: level,
@@ -119,7 +111,7 @@ function entries(
       }));
     }
     default:
-      throw new ResourceError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resource.resourceType}`);
+      throw new ConfigResourceError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resource.resourceType}`);
   }
 }
 

@@ -8,7 +8,7 @@ import {
 import type { QuorumVoterState } from '../../raft/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { CLUSTER_METADATA_TOPIC } from './admin-support.js';
+import { METADATA_TOPIC } from '../metadata-log-store.js';
 
 /**
  * DescribeQuorum v0-2 (Kafka's KafkaRaftClient.handleDescribeQuorumRequest), from the raft
@@ -28,7 +28,7 @@ export function createDescribeQuorumHandler(broker: BrokerContext) {
       const [topic] = request.topics;
       const valid =
         request.topics.length === 1 &&
-        topic?.topicName === CLUSTER_METADATA_TOPIC &&
+        topic?.topicName === METADATA_TOPIC &&
         topic.partitions.length === 1 &&
         topic.partitions[0]?.partitionIndex === 0;
       if (!valid) {
@@ -45,7 +45,7 @@ export function createDescribeQuorumHandler(broker: BrokerContext) {
         return DescribeQuorumResponse.create({
           errorCode: ErrorCode.NONE,
           errorMessage: null,
-          topics: [{ topicName: CLUSTER_METADATA_TOPIC, partitions: [partitionError(0, ErrorCode.NOT_LEADER_OR_FOLLOWER)] }],
+          topics: [{ topicName: METADATA_TOPIC, partitions: [partitionError(0, ErrorCode.NOT_LEADER_OR_FOLLOWER)] }],
         });
       }
       const info = broker.quorum.quorumInfo();
@@ -54,7 +54,7 @@ export function createDescribeQuorumHandler(broker: BrokerContext) {
         errorMessage: null,
         topics: [
           {
-            topicName: CLUSTER_METADATA_TOPIC,
+            topicName: METADATA_TOPIC,
             partitions: [
               {
                 partitionIndex: 0,

@@ -8,7 +8,7 @@ import {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { TOPIC_AUTHORIZED_OPERATIONS, isInternalTopic, partitionView, topicNameProblem } from './admin-support.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, TOPIC_AUTHORIZED_OPERATIONS, isInternalTopic, partitionView, topicNameProblem } from './admin-support.js';
 
 /**
  * DescribeTopicPartitions v0 (KIP-966; Kafka's DescribeTopicPartitionsRequestHandler over the
@@ -35,7 +35,7 @@ export function createDescribeTopicPartitionsHandler(broker: BrokerContext) {
       const names = [...new Set(candidates.filter((n) => n >= cursorName))].sort();
       if (cursor !== null && ((!fetchAll && !names.includes(cursor.topicName)) || cursor.partitionIndex < 0)) {
         return DescribeTopicPartitionsResponse.create({
-          topics: request.topics.map((t) => ({ ...errorTopic(ErrorCode.INVALID_REQUEST, t.name), topicAuthorizedOperations: -2147483648 })),
+          topics: request.topics.map((t) => ({ ...errorTopic(ErrorCode.INVALID_REQUEST, t.name), topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED })),
         });
       }
       const limit = Math.max(Math.min(broker.config().get('max.request.partition.size.limit'), request.responsePartitionLimit), 1);

@@ -1,7 +1,7 @@
-import { ErrorCode } from '../../common/index.js';
 import type { TransactionCoordinator } from '../../coordinator/index.js';
 import { EndTxnRequest, EndTxnResponse } from '../../protocol/index.js';
 import { defineHandler } from '../handler.js';
+import { producerFencedForVersion } from './txn-support.js';
 
 /** KIP-588: PRODUCER_FENCED from v2; older clients know it as INVALID_PRODUCER_EPOCH. */
 const PRODUCER_FENCED_MIN_VERSION = 2;
@@ -21,7 +21,7 @@ export function createEndTxnHandler(txns: TransactionCoordinator) {
       const respond = (errorCode: number): EndTxnResponse =>
         EndTxnResponse.create({
           throttleTimeMs: 0,
-          errorCode: errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < PRODUCER_FENCED_MIN_VERSION ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode,
+          errorCode: producerFencedForVersion(errorCode, ctx.apiVersion, PRODUCER_FENCED_MIN_VERSION),
         });
       const r = txns.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed ? 'commit' : 'abort');
       return r instanceof Promise ? r.then(respond) : respond(r);

@@ -5,11 +5,11 @@ import {
   CONFIG_RESOURCE_CLIENT_METRICS,
   CONFIG_RESOURCE_GROUP,
   CONFIG_RESOURCE_TOPIC,
+  OP_APPEND,
   OP_DELETE,
   OP_SET,
+  OP_SUBTRACT,
   configResourceKey,
-  type ApiError,
-  type ConfigResource,
   type IncrementalConfigChange,
 } from '../../metadata/index.js';
 import {
@@ -20,6 +20,7 @@ import {
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
+  ConfigResourceError,
   ROOT_LOGGER,
   VALID_LOG_LEVELS,
   applyIncrementalBrokerOps,
@@ -28,7 +29,7 @@ import {
   brokerLoggerLevels,
   controllerContext,
 } from './admin-support.js';
-import { ConfigResourceError, alterConfigsResults, duplicateResourceIndexes } from './alter-configs.js';
+import { alterConfigResources } from './alter-configs.js';
 
 /**
  * IncrementalAlterConfigs v0-1 (Kafka's ConfigAdminManager.preprocess, then the controller):
@@ -46,40 +47,15 @@ export function createIncrementalAlterConfigsHandler(broker: BrokerContext) {
     minVersion: 0,
     maxVersion: 1,
     async handle(request, ctx) {
-      const errors = new Map<number, ApiError>();
-      for (const i of duplicateResourceIndexes(request.resources)) {
-        errors.set(i, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' });
-      }
-      const forward = new Map<ConfigResource, ReadonlyMap<string, IncrementalConfigChange>>();
-      const forwardIndex = new Map<ConfigResource, number>();
-      request.resources.forEach((resource, i) => {
-        if (errors.has(i)) return;
-        try {
-          const changes = preprocess(broker, resource, request.validateOnly);
-          if (changes === undefined) {
-            errors.set(i, { errorCode: ErrorCode.NONE, errorMessage: null });
-            return;
-          }
-          const key: ConfigResource = { type: resource.resourceType, name: resource.resourceName };
-          forward.set(key, changes);
-          forwardIndex.set(key, i);
-        } catch (e) {
-          if (!(e instanceof ConfigResourceError)) throw e;
-          errors.set(i, { errorCode: e.errorCode, errorMessage: e.message });
-        }
-      });
-      if (forward.size > 0) {
-        const context = controllerContext(broker, broker.config().get('request.timeout.ms'), ctx.apiVersion);
-        const results = await broker.controller.incrementalAlterConfigs(context, forward, request.validateOnly);
-        alterConfigsResults(results, forwardIndex, errors);
-      }
-      return IncrementalAlterConfigsResponse.create({
-        throttleTimeMs: 0,
-        responses: request.resources.map((r, i) => {
-          const e = errors.get(i) ?? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The controller returned no result.' };
-          return { errorCode: e.errorCode, errorMessage: e.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
-        }),
-      });
+      const responses = await alterConfigResources(
+        request.resources,
+        (resource) => preprocess(broker, resource, request.validateOnly),
+        (forward) => {
+          const context = controllerContext(broker, broker.config().get('request.timeout.ms'), ctx.apiVersion);
+          return broker.controller.incrementalAlterConfigs(context, forward, request.validateOnly);
+        },
+      );
+      return IncrementalAlterConfigsResponse.create({ throttleTimeMs: 0, responses });
     },
   });
 }
@@ -137,7 +113,7 @@ function alterLoggers(broker: BrokerContext, resource: IncrementalAlterConfigsRe
       if (!levels.has(c.name)) throw new ConfigResourceError(ErrorCode.INVALID_CONFIG, `Logger ${c.name} does not exist!`);
       if (c.name === ROOT_LOGGER) throw new ConfigResourceError(ErrorCode.INVALID_REQUEST, `Removing the log level of the ${ROOT_LOGGER} logger is not allowed`);
     } else {
-      const op = c.configOperation === 2 ? 'APPEND' : c.configOperation === 3 ? 'SUBTRACT' : undefined;
+      const op = c.configOperation === OP_APPEND ? 'APPEND' : c.configOperation === OP_SUBTRACT ? 'SUBTRACT' : undefined;
       throw new ConfigResourceError(
         ErrorCode.INVALID_REQUEST,
         op === undefined

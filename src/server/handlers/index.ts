@@ -43,9 +43,6 @@ export {
   createTxnOffsetCommitHandler,
 };
 
-/** Handlers that need no broker state. */
-export const ALL_HANDLERS: readonly ApiHandler[] = Object.freeze([apiVersionsHandler]);
-
 /** The transaction APIs served by the transaction coordinator (TxnOffsetCommit lives with the groups). */
 export function createTransactionHandlers(broker: BrokerContext, txns: TransactionCoordinator): ApiHandler[] {
   return [

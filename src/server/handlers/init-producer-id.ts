@@ -1,12 +1,11 @@
 import { ErrorCode } from '../../common/index.js';
 import type { TransactionCoordinator } from '../../coordinator/index.js';
-import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/index.js';
+import { InitProducerIdRequest, InitProducerIdResponse, NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { producerFencedForVersion } from './txn-support.js';
 import { ProducerIdManager } from '../producer-id-manager.js';
 
-const NO_PRODUCER_ID = -1;
-const NO_PRODUCER_EPOCH = -1;
 /** KIP-588: PRODUCER_FENCED is answered from v4; older clients know it as INVALID_PRODUCER_EPOCH. */
 const PRODUCER_FENCED_MIN_VERSION = 4;
 
@@ -48,7 +47,7 @@ export function createInitProducerIdHandler(broker: BrokerContext, ids?: Produce
       if (txns !== undefined) {
         const expected = noId ? undefined : { producerId: request.producerId, producerEpoch: request.producerEpoch };
         const respond = (r: { errorCode: number; producerId: number; producerEpoch: number }): InitProducerIdResponse => {
-          const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < PRODUCER_FENCED_MIN_VERSION ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+          const errorCode = producerFencedForVersion(r.errorCode, ctx.apiVersion, PRODUCER_FENCED_MIN_VERSION);
           return InitProducerIdResponse.create({ throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
         };
         const r = txns.initProducerId(txnId, request.transactionTimeoutMs, expected);

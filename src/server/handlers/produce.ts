@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/index.js';
-import { ProduceRequest, ProduceResponse } from '../../protocol/index.js';
+import { ATTR_TRANSACTIONAL, CURRENT_MAGIC, ProduceRequest, ProduceResponse } from '../../protocol/index.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/index.js';
 import type { ProduceEntry, ProducePartitionResult } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
@@ -70,13 +70,12 @@ export function createProduceHandler(broker: BrokerContext) {
   });
 }
 
-/** Attributes of a v2 batch header (offset 21) and its transactional bit (Kafka's hasTransactionalRecords looks at the first batch). */
+/** Offsets of a v2 batch header's magic and attributes (Kafka's hasTransactionalRecords looks at the first batch). */
 const ATTRIBUTES_AT = 21;
-const TRANSACTIONAL_BIT = 0x10;
 const MAGIC_AT = 16;
 
 function startsTransactional(records: Buffer | null): boolean {
-  return records !== null && records.length > ATTRIBUTES_AT + 1 && records[MAGIC_AT] === 2 && (records.readInt16BE(ATTRIBUTES_AT) & TRANSACTIONAL_BIT) !== 0;
+  return records !== null && records.length > ATTRIBUTES_AT + 1 && records[MAGIC_AT] === CURRENT_MAGIC && (records.readInt16BE(ATTRIBUTES_AT) & ATTR_TRANSACTIONAL) !== 0;
 }
 
 function failed(index: number, errorCode: number): ProduceResponsePartitionProduceResponse {

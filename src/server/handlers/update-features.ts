@@ -1,11 +1,8 @@
+import { UPGRADE_TYPE_SAFE_DOWNGRADE, UPGRADE_TYPE_UPGRADE } from '../../metadata/index.js';
 import { UpdateFeaturesRequest, UpdateFeaturesResponse } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import { controllerContext } from './admin-support.js';
-
-/** FeatureUpdate.UpgradeType wire values. */
-const UPGRADE = 1;
-const SAFE_DOWNGRADE = 2;
 
 /**
  * UpdateFeatures v0-1: the controller validates and applies (Kafka's ControllerApis passes the
@@ -24,7 +21,7 @@ export function createUpdateFeaturesHandler(broker: BrokerContext) {
       // As Kafka's UpdateFeaturesRequest: a v0 allow_downgrade is a safe downgrade, else an upgrade.
       const normalized =
         ctx.apiVersion === 0
-          ? { ...request, featureUpdates: request.featureUpdates.map((u) => ({ ...u, upgradeType: u.allowDowngrade ? SAFE_DOWNGRADE : UPGRADE })) }
+          ? { ...request, featureUpdates: request.featureUpdates.map((u) => ({ ...u, upgradeType: u.allowDowngrade ? UPGRADE_TYPE_SAFE_DOWNGRADE : UPGRADE_TYPE_UPGRADE })) }
           : request;
       const response = await broker.controller.updateFeatures(context, normalized);
       return { ...response, throttleTimeMs: 0 };

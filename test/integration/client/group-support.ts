@@ -1,4 +1,4 @@
-/** Helpers for the client's consumer-group tests: broker settings, a polling member, bounded waits. */
+/** Helpers for the client's consumer-group tests: broker settings, a polling member. */
 import type { Consumer, ConsumerConfig, ConsumerRecord, Kafka, RebalanceListener, TopicPartition } from '../../../src/index.js';
 
 /** Broker settings for group tests: no initial rebalance delay, short sessions allowed. */
@@ -15,14 +15,6 @@ export const FAST_GROUP: Partial<ConsumerConfig> = {
   fetchMaxWaitMs: 100,
   autoOffsetReset: 'earliest',
 };
-
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export function key(tp: TopicPartition): string {
   return `${tp.topic}-${tp.partition}`;

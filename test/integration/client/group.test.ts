@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from '../../../src/index.js';
 import { startFixture, type BrokerFixture } from './broker-fixture.js';
-import { FAST_GROUP, GROUP_BROKER_PROPS, Member, waitFor } from './group-support.js';
+import { FAST_GROUP, GROUP_BROKER_PROPS, Member } from './group-support.js';
+import { waitFor } from '../../support/wait.js';
 
 let fx: BrokerFixture;
 let kafka: Kafka;

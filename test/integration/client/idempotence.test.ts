@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, startBroker, type BrokerHandle } from '../../../src/index.js';
+import { singleNodeProperties } from '../../support/single-node.js';
 import { DuplicatingProxy } from '../idempotence/duplicating-proxy.js';
 
 const HOST = '127.0.0.1';
@@ -21,17 +22,8 @@ before(async () => {
   proxy = new DuplicatingProxy();
   const proxyPort = await proxy.listen(HOST);
   broker = await startBroker({
-    properties: new Map([
-      ['process.roles', 'broker,controller'],
-      ['node.id', '1'],
-      ['controller.quorum.voters', `1@${HOST}:0`],
-      ['listeners', `PLAINTEXT://${HOST}:0,CONTROLLER://${HOST}:0`],
-      // Clients learn the proxy's address from Metadata, so every connection goes through it.
-      ['advertised.listeners', `PLAINTEXT://${HOST}:${proxyPort}`],
-      ['controller.listener.names', 'CONTROLLER'],
-      ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-      ['log.dirs', dir],
-    ]),
+    // Clients learn the proxy's address from Metadata, so every connection goes through it.
+    properties: singleNodeProperties(dir, { 'advertised.listeners': `PLAINTEXT://${HOST}:${proxyPort}` }),
   });
   proxy.target = { host: HOST, port: broker.addresses.find((a) => a.listener === 'PLAINTEXT')!.port };
   kafka = new Kafka({ bootstrapServers: `${HOST}:${proxyPort}`, retryBackoffMs: 20, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 100 });

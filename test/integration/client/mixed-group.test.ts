@@ -5,15 +5,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Kafka } from '../../../src/index.js';
-import { repoRoot } from '../../support/repo.js';
+import { PYTHON } from '../../support/run.js';
+import { waitFor } from '../../support/wait.js';
+import { startMember, type ChildMember } from '../groups/group-harness.js';
 import { startFixture, type BrokerFixture } from './broker-fixture.js';
-import { FAST_GROUP, GROUP_BROKER_PROPS, Member, waitFor } from './group-support.js';
+import { FAST_GROUP, GROUP_BROKER_PROPS, Member } from './group-support.js';
 
-const PYTHON = '/usr/bin/python3';
 const PARTITIONS = 6;
 
 let fx: BrokerFixture;
@@ -27,41 +26,14 @@ after(async () => {
   await fx.close();
 });
 
-interface PyMember {
-  assigned: number[];
-  readonly consumed: string[];
-  closed: boolean;
-  readonly child: ChildProcess;
-  stderr: string;
-}
-
-function pyMember(group: string, topic: string, strategy: string): PyMember {
-  const script = join(repoRoot(), 'test', 'integration', 'client', 'py-group-member.py');
-  const child = spawn(PYTHON, [script, fx.bootstrap, group, topic, strategy], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const m: PyMember = { assigned: [], consumed: [], closed: false, child, stderr: '' };
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const ev = JSON.parse(buffered.slice(0, nl)) as { assigned?: number[]; consumed?: string; closed?: boolean };
-      buffered = buffered.slice(nl + 1);
-      if (ev.assigned !== undefined) m.assigned = ev.assigned;
-      if (ev.consumed !== undefined) m.consumed.push(ev.consumed);
-      if (ev.closed === true) m.closed = true;
-    }
+/** A librdkafka (confluent-kafka) member: sync commits after each batch, a clean close (LeaveGroup) on SIGTERM. */
+function pyMember(group: string, topic: string, strategy: 'range' | 'roundrobin' | 'cooperative-sticky'): ChildMember {
+  return startMember('confluent', fx.bootstrap, group, topic, {
+    name: 'librdkafka',
+    sessionTimeoutMs: 6000,
+    assignor: strategy,
+    librdkafka: { 'heartbeat.interval.ms': '200', 'topic.metadata.refresh.interval.ms': '1000' },
   });
-  child.stderr!.on('data', (chunk: Buffer) => (m.stderr += chunk.toString()));
-  return m;
-}
-
-async function stopPy(m: PyMember): Promise<void> {
-  if (m.child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => m.child.once('exit', () => resolve()));
-  m.child.kill('SIGTERM');
-  const timer = setTimeout(() => m.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function produce(topic: string, from: number, to: number): Promise<void> {
@@ -84,7 +56,7 @@ for (const strategy of ['range', 'roundrobin', 'cooperative-sticky'] as const) {
     await produce(topic, 0, 60);
     const config = { ...FAST_GROUP, groupId: group, enableAutoCommit: false, partitionAssignmentStrategy: [strategy] };
     let ours: Member | undefined;
-    let py: PyMember | undefined;
+    let py: ChildMember | undefined;
     try {
       if (oursFirst) {
         ours = new Member(kafka, config, [topic]);
@@ -116,11 +88,11 @@ for (const strategy of ['range', 'roundrobin', 'cooperative-sticky'] as const) {
       await produce(topic, 120, 126);
       await waitFor('librdkafka reads the new records', () => p.consumed.filter((v) => Number(v.slice(1)) >= 120).length === 6, 40_000);
     } catch (e) {
-      if (py !== undefined) console.error(`librdkafka stderr:\n${py.stderr.slice(-4000)}`);
+      if (py !== undefined) console.error(`librdkafka: ${py.summary()}\n${py.log}`);
       throw e;
     } finally {
       await ours?.close();
-      if (py !== undefined) await stopPy(py);
+      if (py !== undefined) await py.stop(15_000).catch(() => py!.killed());
     }
   });
 }

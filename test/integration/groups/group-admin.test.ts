@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka as GregorKafka } from '../../../src/index.js';
-import { GroupBroker, startMember, waitFor, waitForAsync, within } from './group-harness.js';
+import { waitFor, waitForAsync, within } from '../../support/wait.js';
+import { GroupBroker, startMember } from './group-harness.js';
 import type { ChildMember } from './group-harness.js';
 
 const TOPIC = 'adm';

@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the consumer-group integration tests: bounded waits, group members run as child
+ * Shared pieces of the consumer-group integration tests: group members run as child
  * processes (kafkajs, @platformatic/kafka, kafka-python, confluent-kafka, kcat -G) that report
  * their assignment and consumed records as JSON lines, the broker-side view of a group
  * (DescribeGroups with decoded assignments, OffsetFetch vs log end), and a broker that can be
@@ -20,58 +20,9 @@ import { Kafka as GregorKafka, startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
 import { freePort } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
+import { PYTHON } from '../../support/run.js';
+import { within } from '../../support/wait.js';
 import { groupBrokerProps } from './broker-props.js';
-
-export const PYTHON = '/usr/bin/python3';
-
-/** Polls `cond` every 50 ms; fails after `timeoutMs` with `what` and the `describe()` snapshot. */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000, describe?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe === undefined ? '' : `: ${describe()}`}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Like waitFor for an async probe (errors count as "not yet"). Returns the probe's last value. */
-export async function waitForAsync<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await within(what, Math.max(1000, deadline - Date.now()), probe());
-      if (ok(v)) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** `p`, or a clear failure if it takes longer than `ms` (a client call that hangs must not hang the test). */
-export async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** True if `cond` stays true for `ms` (an observation window, e.g. "no rebalance happens"). */
-export async function holdsFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (!cond()) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
 
 /** Whether the partition lists cover 0..partitions-1 with each partition in exactly one list. */
 export function ownsAllOnce(assignments: readonly (readonly number[])[], partitions: number): boolean {
@@ -185,6 +136,8 @@ export interface MemberOptions {
   /** A Kafka-standard assignor name: 'range', 'roundrobin' (all clients here), 'cooperative-sticky' (librdkafka). */
   readonly assignor?: 'range' | 'roundrobin' | 'cooperative-sticky';
   readonly name?: string;
+  /** librdkafka properties set over the member's defaults (confluent members only). */
+  readonly librdkafka?: Readonly<Record<string, string>>;
 }
 
 export type MemberKind = 'kafkajs' | 'platformatic' | 'kafka-python' | 'confluent' | 'kcat';
@@ -205,7 +158,12 @@ export function startMember(kind: MemberKind, bootstrap: string, group: string, 
     case 'kafka-python':
     case 'confluent': {
       const script = join(repoRoot(), 'test', 'integration', 'groups', 'py-member.py');
-      const extra = [`session=${session}`, ...(o.assignor !== undefined ? [`assignor=${o.assignor}`] : []), ...(o.instanceId !== undefined ? [`instance=${o.instanceId}`] : [])];
+      const extra = [
+        `session=${session}`,
+        ...(o.assignor !== undefined ? [`assignor=${o.assignor}`] : []),
+        ...(o.instanceId !== undefined ? [`instance=${o.instanceId}`] : []),
+        ...Object.entries(o.librdkafka ?? {}).map(([k, v]) => `conf.${k}=${v}`),
+      ];
       return new ChildMember(name, spawn(PYTHON, [script, kind, bootstrap, group, topic, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }));
     }
     case 'kcat': {

@@ -13,7 +13,8 @@
  *      consumes the new records and none of the old).
  */
 import assert from 'node:assert/strict';
-import { ChildMember, GroupBroker, ownsAllOnce, startMember, waitFor, waitForAsync } from './group-harness.js';
+import { waitFor, waitForAsync } from '../../support/wait.js';
+import { ChildMember, GroupBroker, ownsAllOnce, startMember } from './group-harness.js';
 import type { MemberKind, MemberOptions } from './group-harness.js';
 
 export const PARTITIONS = 6;

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
-import { GroupBroker, within } from './group-harness.js';
+import { within } from '../../support/wait.js';
+import { GroupBroker } from './group-harness.js';
 
 test('a KIP-848 (groupProtocol consumer) member is refused: ConsumerGroupHeartbeat is not advertised', async () => {
   const broker = await GroupBroker.start();

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupBroker, ownsAllOnce, startMember, waitFor, waitForAsync } from './group-harness.js';
+import { waitFor, waitForAsync } from '../../support/wait.js';
+import { GroupBroker, ownsAllOnce, startMember } from './group-harness.js';
 import type { ChildMember } from './group-harness.js';
 
 const TOPIC = 'live';

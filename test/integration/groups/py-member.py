@@ -1,6 +1,7 @@
 """A Python group member for the consumer-group tests:
 python3 py-member.py <kafka-python|confluent> <bootstrap> <group> <topic> [session=<ms>] [assignor=range|roundrobin|cooperative-sticky (confluent)]
   [instance=<group.instance.id> (confluent only: kafka-python 2.0.2 has no static membership)]
+  [conf.<librdkafka property>=<value> ... (confluent only; set over the defaults below)]
 Prints JSON lines: {"assigned": [...]} on every assignment, {"consumed": "<value>"} per record,
 {"error": "<text>"} per client error. Commits synchronously after each poll; exits cleanly (leaving
 the group) on SIGTERM, printing {"closed": true}."""
@@ -75,6 +76,7 @@ else:
             "fetch.wait.max.ms": 200}
     if "instance" in opts:
         conf["group.instance.id"] = opts["instance"]
+    conf.update((k[len("conf."):], v) for k, v in opts.items() if k.startswith("conf."))
     c = Consumer(conf)
     c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
     while running:

@@ -9,7 +9,8 @@
  */
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupBroker, holdsFor, ownsAllOnce, startMember, waitFor, waitForAsync } from './group-harness.js';
+import { holdsFor, waitFor, waitForAsync } from '../../support/wait.js';
+import { GroupBroker, ownsAllOnce, startMember } from './group-harness.js';
 import type { ChildMember, DescribedGroup } from './group-harness.js';
 
 const TOPIC = 'static';

@@ -8,17 +8,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../src/index.js';
 import type { BrokerHandle } from '../../../src/index.js';
+import { singleNodeProperties } from '../../support/single-node.js';
+import { PYTHON, kcatValues, run } from '../../support/run.js';
 import { DuplicatingProxy } from './duplicating-proxy.js';
 
 const HOST = '127.0.0.1';
-const PYTHON = '/usr/bin/python3';
 
 let dir: string;
 let proxy: DuplicatingProxy;
@@ -26,18 +26,8 @@ let proxyPort: number;
 let broker: BrokerHandle;
 
 function props(): Map<string, string> {
-  return new Map([
-    ['process.roles', 'broker,controller'],
-    ['node.id', '1'],
-    ['controller.quorum.voters', `1@${HOST}:0`],
-    ['listeners', `PLAINTEXT://${HOST}:0,CONTROLLER://${HOST}:0`],
-    // Clients learn the proxy's address from Metadata, so every connection goes through it.
-    ['advertised.listeners', `PLAINTEXT://${HOST}:${proxyPort}`],
-    ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-    ['log.dirs', dir],
-    ['num.partitions', '2'],
-  ]);
+  // Clients learn the proxy's address from Metadata, so every connection goes through it.
+  return singleNodeProperties(dir, { 'advertised.listeners': `PLAINTEXT://${HOST}:${proxyPort}`, 'num.partitions': '2' });
 }
 
 async function startBehindProxy(): Promise<void> {
@@ -63,20 +53,8 @@ function kafka(): Kafka {
   return new Kafka({ clientId: 'idem-test', brokers: [`${HOST}:${proxyPort}`], logLevel: logLevel.NOTHING });
 }
 
-function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Values of a partition from the beginning, read with kcat through the proxy. */
-async function kcatValues(topic: string, partition: number): Promise<string[]> {
-  const r = await run('kcat', ['-C', '-b', `${HOST}:${proxyPort}`, '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%s\\n'], 30_000);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
+function kcatRead(topic: string, partition: number): Promise<string[]> {
+  return kcatValues(`${HOST}:${proxyPort}`, topic, partition);
 }
 
 async function createTopic(topic: string, partitions: number): Promise<void> {
@@ -123,7 +101,7 @@ test('kafkajs idempotent producer: duplicated produce requests write each record
   assertDuplicatesAnsweredWithOriginalOffsets(seen);
   for (const p of [0, 1]) {
     const expected = Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 2 === p).map((i) => `j${i}`);
-    assert.deepEqual(await kcatValues(topic, p), expected);
+    assert.deepEqual(await kcatRead(topic, p), expected);
   }
 });
 
@@ -149,11 +127,11 @@ print(json.dumps({'errors': errors, 'left': left}))
 `;
   const r = await run(PYTHON, ['-c', script, `${HOST}:${proxyPort}`, topic]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { errors: [], left: 0 });
+  assert.deepEqual(JSON.parse(r.stdout.toString().trim().split('\n').at(-1)!), { errors: [], left: 0 });
   assertDuplicatesAnsweredWithOriginalOffsets(seen);
   for (const p of [0, 1]) {
     const expected = Array.from({ length: 150 }, (_, i) => i).filter((i) => i % 2 === p).map((i) => `c${i}`);
-    assert.deepEqual(await kcatValues(topic, p), expected);
+    assert.deepEqual(await kcatRead(topic, p), expected);
   }
 });
 
@@ -170,7 +148,7 @@ test('after a restart (producer-state snapshots), a new idempotent session appen
   } finally {
     await producer.disconnect();
   }
-  const values = await kcatValues(topic, 0);
+  const values = await kcatRead(topic, 0);
   assert.equal(values.length, 33);
   assert.deepEqual(values.slice(30), ['after0', 'after1', 'after2']);
   assert.ok(broker.context.replicaManager.getPartition(topic, 0)!.producerState!.producerIdCount >= 2, 'both producer ids are known');
@@ -211,7 +189,7 @@ test('kafkajs: answers lost with the connection are retried, and the retries are
   const lost = proxy.lost.slice(lostBefore);
   assert.ok(lost.length >= 4, `answers lost: ${lost.length}`);
   for (const l of lost) for (const p of l) assert.equal(p.errorCode, 0);
-  assert.deepEqual(await kcatValues(topic, 0), Array.from({ length: 60 }, (_, i) => `l${i}`));
+  assert.deepEqual(await kcatRead(topic, 0), Array.from({ length: 60 }, (_, i) => `l${i}`));
 });
 
 test('confluent-kafka: answers lost with the connection are retried, and the retries are not written again', async () => {
@@ -238,8 +216,8 @@ print(json.dumps({'errors': errors, 'left': left}))
   await losingAnswers(3, async () => {
     const r = await run(PYTHON, ['-c', script, `${HOST}:${proxyPort}`, topic]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { errors: [], left: 0 });
+    assert.deepEqual(JSON.parse(r.stdout.toString().trim().split('\n').at(-1)!), { errors: [], left: 0 });
   });
   assert.ok(proxy.lost.length - lostBefore >= 2, `answers lost: ${proxy.lost.length - lostBefore}`);
-  assert.deepEqual(await kcatValues(topic, 0), Array.from({ length: 100 }, (_, i) => `r${i}`));
+  assert.deepEqual(await kcatRead(topic, 0), Array.from({ length: 100 }, (_, i) => `r${i}`));
 });

@@ -6,9 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, HOST } from '../../support/broker-process.js';
+import { kcatValues } from '../../support/run.js';
 import { DuplicatingProxy } from './duplicating-proxy.js';
 import type { ProducePartitionAnswer } from './duplicating-proxy.js';
 
@@ -32,13 +32,6 @@ after(async () => {
   await proxy?.close();
 });
 
-function kcatValues(topic: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    execFile('kcat', ['-C', '-b', `${HOST}:${proxyPort}`, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\\n'], { timeout: 30_000 }, (err, stdout, stderr) =>
-      err === null ? resolve(stdout.split('\n').filter((l) => l !== '')) : reject(new Error(`${err.message}: ${stderr}`)),
-    );
-  });
-}
 
 test('SIGKILL after an unanswered append: the retry after recovery is deduplicated', async () => {
   const topic = 'idem-kill';
@@ -81,7 +74,7 @@ test('SIGKILL after an unanswered append: the retry after recovery is deduplicat
   }
   assert.equal(held![0]!.errorCode, 0);
   assert.equal(held![0]!.baseOffset, 100);
-  const values = await kcatValues(topic);
+  const values = await kcatValues(`${HOST}:${proxyPort}`, topic);
   assert.deepEqual(
     values.map((v) => v.split('-')[0]),
     Array.from({ length: 160 }, (_, i) => `k${i}`),

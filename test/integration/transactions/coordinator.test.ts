@@ -9,7 +9,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import {
   ListTransactionsResponse,
 } from '../../../src/protocol/index.js';
 import { singleNodeProperties } from '../../support/single-node.js';
+import { PYTHON, kcatValues, run } from '../../support/run.js';
 import { WireClient, until } from './coordinator-wire.js';
 
 const HOST = '127.0.0.1';
@@ -78,19 +78,9 @@ async function reaches(id: string, state: string) {
   }
 }
 
-function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-    });
-  });
-}
-
 /** What a read_committed reader sees: kcat (librdkafka's default isolation.level), to the end. */
-async function committedValues(topic: string, partition = 0): Promise<string[]> {
-  const r = await run('kcat', ['-C', '-b', `${HOST}:${port()}`, '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%s\\n']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
+function committedValues(topic: string, partition = 0): Promise<string[]> {
+  return kcatValues(`${HOST}:${port()}`, topic, partition, 60_000);
 }
 
 async function createTopic(topic: string, numPartitions = 1): Promise<void> {
@@ -245,9 +235,9 @@ test('confluent-kafka (librdkafka): init_transactions, commit, abort, send_offse
     "print('ok')",
     'c.close()',
   ].join('\n');
-  const r = await run('/usr/bin/python3', ['-c', script, `${HOST}:${port()}`]);
+  const r = await run(PYTHON, ['-c', script, `${HOST}:${port()}`]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'ok');
+  assert.equal(r.stdout.toString().trim(), 'ok');
   await reaches('tx-py', 'CompleteCommit');
   assert.deepEqual(await committedValues('txn-py'), ['py-1', 'py-2', 'py-3']);
   const admin = kafka().admin();

@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import type { BrokerProcess } from '../../support/broker-process.js';
-import { createTopics, opResult, readAll, readWithConfluent, startTxnBroker, startTxnScript, value, waitFor, waitStable } from './eos-support.js';
+import { createTopics, opResult, readAll, readWithConfluent, startTxnBroker, startTxnScript, value, waitStable } from './eos-support.js';
+import { waitFor } from '../../support/wait.js';
 
 const PARTITIONS = 2;
 let broker: BrokerProcess;

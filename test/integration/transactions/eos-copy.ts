@@ -22,11 +22,11 @@ import {
   startCopier,
   startTxnBroker,
   value,
-  waitFor,
   waitStable,
   type CopierKind,
   type JsonChild,
 } from './eos-support.js';
+import { waitFor } from '../../support/wait.js';
 import type { ConsumerRecord } from '../../../src/index.js';
 
 export interface CopyScenario {

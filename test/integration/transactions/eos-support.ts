@@ -10,8 +10,9 @@ import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { Kafka, type ConsumerRecord, type IsolationLevelName } from '../../../src/index.js';
 import { BrokerProcess } from '../../support/broker-process.js';
 import { repoRoot } from '../../support/repo.js';
+import { PYTHON } from '../../support/run.js';
+import { waitFor } from '../../support/wait.js';
 
-export const PYTHON = '/usr/bin/python3';
 export type CopierKind = 'confluent' | 'kafkajs';
 
 /** A broker process for transaction tests: few internal partitions, fast group joins, fast timed-out-transaction aborts. */
@@ -26,14 +27,6 @@ export function startTxnBroker(extra: Readonly<Record<string, string>> = {}): Pr
       ...extra,
     },
   });
-}
-
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, details: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${details() === '' ? '' : `\n${details()}`}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export type ChildEvent = Record<string, unknown>;

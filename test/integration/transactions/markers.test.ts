@@ -8,7 +8,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +31,8 @@ import {
   iterateBatches,
 } from '../../../src/protocol/index.js';
 import { singleNodeProperties } from '../../support/single-node.js';
+import { kcatValues } from '../../support/run.js';
+import { within } from '../../support/wait.js';
 import { WireClient } from '../network/wire-client.js';
 
 const HOST = '127.0.0.1';
@@ -152,19 +153,9 @@ async function latest(isolationLevel: number): Promise<number> {
   return r.topics[0]!.partitions[0]!.offset;
 }
 
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-    });
-  });
-}
-
 /** kcat reads with librdkafka's default isolation.level=read_committed. */
-async function kcatValues(): Promise<string[]> {
-  const r = await run('kcat', ['-C', '-b', `${HOST}:${port}`, '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\\n']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
+function kcatRead(): Promise<string[]> {
+  return kcatValues(`${HOST}:${port}`, TOPIC);
 }
 
 /** kafkajs with readUncommitted: false, from the beginning, until `last` arrives. */
@@ -182,9 +173,8 @@ async function kafkajsValues(last: string): Promise<string[]> {
       if (v === last) done();
     },
   });
-  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`kafkajs did not reach ${last}; got ${got.join(',')}`)), 30_000).unref());
   try {
-    await Promise.race([finished, timer]);
+    await within(() => `kafkajs reaching ${last} (got ${got.join(',')})`, 30_000, finished);
   } finally {
     await consumer.disconnect();
   }
@@ -231,7 +221,7 @@ describe('transaction markers end to end', () => {
   });
 
   test('kafkajs read_committed and kcat see committed data only', async () => {
-    assert.deepEqual(await kcatValues(), ['b1', 'plain1', 'plain2']);
+    assert.deepEqual(await kcatRead(), ['b1', 'plain1', 'plain2']);
     assert.deepEqual(await kafkajsValues('plain2'), ['b1', 'plain1', 'plain2']);
   });
 
@@ -250,11 +240,11 @@ describe('transaction markers end to end', () => {
     const r = await rawFetch(1);
     assert.deepEqual(r, expected);
     assert.equal(r.lastStableOffset, 7);
-    assert.deepEqual(await kcatValues(), ['b1', 'plain1', 'plain2']);
+    assert.deepEqual(await kcatRead(), ['b1', 'plain1', 'plain2']);
     assert.equal(await marker(p3, true), 0);
     const done = await rawFetch(1);
     assert.equal(done.lastStableOffset, 10);
     assert.deepEqual(done.values, ['a1', 'a2', 'b1', 'plain1', 'plain2', 'c1', 'plain3']);
-    assert.deepEqual(await kcatValues(), ['b1', 'plain1', 'plain2', 'c1', 'plain3']);
+    assert.deepEqual(await kcatRead(), ['b1', 'plain1', 'plain2', 'c1', 'plain3']);
   });
 });

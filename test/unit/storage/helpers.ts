@@ -1,7 +1,7 @@
 import { buildRecordBatch } from '../../../src/protocol/records/index.js';
-import { RecordBatch } from '../../../src/protocol/records/index.js';
+import { RecordBatch, iterateBatches } from '../../../src/protocol/records/index.js';
 import { Log, logConfig, SILENT_LOGGER } from '../../../src/storage/index.js';
-import type { FetchDataInfo, LogConfig, LogParams, StorageLogger } from '../../../src/storage/index.js';
+import type { AbortedTxn, FetchDataInfo, LogConfig, LogParams, StorageLogger } from '../../../src/storage/index.js';
 import { SimClock, SimDisk } from '../../../src/testkit/index.js';
 
 export const DIR = '/data/topic-0';
@@ -59,15 +59,12 @@ export function env(): Env {
 /** Every batch in a fetch result, parsed. */
 export function batchesOf(info: FetchDataInfo): RecordBatch[] {
   if (info.slice === undefined) return [];
-  const buf = Log.readSliceSync(info.slice);
-  const out: RecordBatch[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const size = buf.readInt32BE(pos + 8) + 12;
-    out.push(new RecordBatch(buf.subarray(pos, pos + size)));
-    pos += size;
-  }
-  return out;
+  return [...iterateBatches(Log.readSliceSync(info.slice))];
+}
+
+/** Every aborted transaction the log's txn indexes hold. */
+export function allAborted(log: Log): AbortedTxn[] {
+  return log.collectAbortedTransactions(log.logStartOffset, log.logEndOffset + 1);
 }
 
 /** Every record (offset, key, value) readable from the log start, in order. */

@@ -16,7 +16,7 @@ import { LogCleaner, ProducerStates, SILENT_LOGGER } from '../../../src/storage/
 import type { AbortedTxn, Log, LogConfig, ProducerStateManager } from '../../../src/storage/index.js';
 import type { FileSystem } from '../../../src/common/index.js';
 import type { SimDisk } from '../../../src/testkit/index.js';
-import { DIR, batchesOf, env } from './helpers.js';
+import { DIR, allAborted, batchesOf, env } from './helpers.js';
 
 const DAY = 86_400_000;
 const RETENTION = 10_000;
@@ -85,10 +85,6 @@ function allBatches(log: Log): RecordBatch[] {
     offset = bs.at(-1)!.lastOffset + 1;
   }
   return out;
-}
-
-function allAborted(log: Log): AbortedTxn[] {
-  return log.collectAbortedTransactions(log.logStartOffset, log.logEndOffset + 1);
 }
 
 interface Rec {

@@ -10,7 +10,7 @@ import { ControlRecordType, buildControlBatch, buildRecordBatch, endTxnMarkerOf 
 import { Prng } from '../../../src/testkit/index.js';
 import { ProducerStates } from '../../../src/storage/index.js';
 import type { AbortedTxn, Log, ProducerStateManager } from '../../../src/storage/index.js';
-import { batch, batchesOf, env } from './helpers.js';
+import { batch, allAborted, batchesOf, env } from './helpers.js';
 
 const TS = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -53,10 +53,6 @@ function append(log: Log, buf: Buffer, hold = false): number {
   const info = log.appendAsLeader(buf, 0);
   if (!hold) log.updateHighWatermark(log.logEndOffset);
   return info.firstOffset;
-}
-
-function allAborted(log: Log): AbortedTxn[] {
-  return log.collectAbortedTransactions(log.logStartOffset, log.logEndOffset + 1);
 }
 
 describe('transaction markers in storage', () => {
