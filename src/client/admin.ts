@@ -1,17 +1,18 @@
 import { ErrorCode, KafkaError, ZERO_UUID } from '../common/index.js';
 import { Apis } from './apis.js';
-import type { Cluster, PartitionInfo } from './cluster.js';
+import type { Cluster, TopicInfo } from './cluster.js';
 import type { Connection } from './connection.js';
 import { decodeAssignment, decodeSubscription } from './consumer-protocol.js';
 import { CoordinatorCache, isCoordinatorMoved, type CoordinatorNode } from './coordinator.js';
 import { delay } from './env.js';
 import { ClientClosedError, responseError } from './errors.js';
-import { fetchOffsets, type CommittedOffset, type OffsetAndMetadata } from './group.js';
+import { fetchOffsets, offsetCommitTopics, type CommittedOffset, type OffsetAndMetadata } from './group.js';
 import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   MAX_TIMESTAMP,
   groupByLeader,
+  groupByTopic,
   listOffsets,
   tpKey,
   type IsolationLevelName,
@@ -39,12 +40,8 @@ export interface CreatedTopic {
   readonly created: boolean;
 }
 
-export interface TopicDescription {
-  readonly name: string;
-  readonly topicId: string;
-  readonly isInternal: boolean;
-  readonly partitions: readonly PartitionInfo[];
-}
+/** A topic as describeTopics reports it: the cluster metadata's picture of it. */
+export type TopicDescription = TopicInfo;
 
 export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger' | 'client_metrics' | 'group';
 /** Kafka's ConfigResource.Type codes. */
@@ -320,7 +317,7 @@ export class Admin {
       return names.map((n) => {
         const t = byName.get(n);
         if (t === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${n} does not exist`);
-        return { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions: t.partitions };
+        return t;
       });
     }, 0);
   }
@@ -468,12 +465,7 @@ export class Admin {
       await Promise.all(
         [...groups].map(async ([leader, list]) => {
           const conn = await this.cluster.connection(leader);
-          const byTopic = new Map<string, { partitionIndex: number; offset: number }[]>();
-          for (const r of list) {
-            let l = byTopic.get(r.topic);
-            if (l === undefined) byTopic.set(r.topic, (l = []));
-            l.push({ partitionIndex: r.partition, offset: r.offset });
-          }
+          const byTopic = groupByTopic(list, (r) => ({ partitionIndex: r.partition, offset: r.offset }));
           const response = await conn.send(Apis.DeleteRecords, {
             topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
             timeoutMs: options.timeoutMs ?? this.cluster.options.requestTimeoutMs,
@@ -614,12 +606,7 @@ export class Admin {
    * while the group has no members (else UNKNOWN_MEMBER_ID). The outcome per partition.
    */
   async alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetAndMetadata[]): Promise<(TopicPartition & ItemResult)[]> {
-    const byTopic = new Map<string, OffsetAndMetadata[]>();
-    for (const o of offsets) {
-      let l = byTopic.get(o.topic);
-      if (l === undefined) byTopic.set(o.topic, (l = []));
-      l.push(o);
-    }
+    const topics = offsetCommitTopics(offsets);
     const r = await this.oneGroup(groupId, async (conn) => {
       const response = await conn.send(Apis.OffsetCommit, {
         groupId,
@@ -627,10 +614,7 @@ export class Admin {
         memberId: '',
         groupInstanceId: null,
         retentionTimeMs: -1,
-        topics: [...byTopic].map(([name, list]) => ({
-          name,
-          partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: o.metadata ?? '' })),
-        })),
+        topics,
       });
       return this.partitionErrors(response.topics, groupId, 'committing');
     });
@@ -639,12 +623,7 @@ export class Admin {
 
   /** Deletes a group's committed offsets for partitions (OffsetDelete; not for topics the group's members subscribe to). */
   async deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<(TopicPartition & ItemResult)[]> {
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) {
-      let l = byTopic.get(tp.topic);
-      if (l === undefined) byTopic.set(tp.topic, (l = []));
-      l.push(tp.partition);
-    }
+    const byTopic = groupByTopic(partitions, (tp) => tp.partition);
     const r = await this.oneGroup(groupId, async (conn) => {
       const response = await conn.send(Apis.OffsetDelete, {
         groupId,
@@ -690,16 +669,7 @@ export class Admin {
    */
   async electLeaders(electionType: 'preferred' | 'unclean', partitions: readonly TopicPartition[] | null, options: { timeoutMs?: number } = {}): Promise<(TopicPartition & ItemResult)[]> {
     return this.retrying(async () => {
-      let topicPartitions: { topic: string; partitions: number[] }[] | null = null;
-      if (partitions !== null) {
-        const byTopic = new Map<string, number[]>();
-        for (const tp of partitions) {
-          let l = byTopic.get(tp.topic);
-          if (l === undefined) byTopic.set(tp.topic, (l = []));
-          l.push(tp.partition);
-        }
-        topicPartitions = [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
-      }
+      const topicPartitions = partitions === null ? null : [...groupByTopic(partitions, (tp) => tp.partition)].map(([topic, ps]) => ({ topic, partitions: ps }));
       const conn = await this.cluster.controllerConnection();
       const r = await conn.send(Apis.ElectLeaders, {
         electionType: electionType === 'preferred' ? 0 : 1,
@@ -781,12 +751,7 @@ export class Admin {
       await Promise.all(
         [...groups].map(async ([leader, list]) => {
           const conn = await this.cluster.connection(leader);
-          const byTopic = new Map<string, number[]>();
-          for (const tp of list) {
-            let l = byTopic.get(tp.topic);
-            if (l === undefined) byTopic.set(tp.topic, (l = []));
-            l.push(tp.partition);
-          }
+          const byTopic = groupByTopic(list, (tp) => tp.partition);
           const r = await conn.send(Apis.DescribeProducers, { topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) });
           let retry: KafkaError | undefined;
           for (const t of r.topics) {

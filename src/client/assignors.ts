@@ -1,6 +1,6 @@
 import { Reader, Writer, sizeOfString } from '../protocol/index.js';
 import type { Subscription } from './consumer-protocol.js';
-import { tpKey, type TopicPartition } from './offsets.js';
+import { groupByTopic, tpKey, type TopicPartition } from './offsets.js';
 
 /** A group member as the leader's assignor sees it. */
 export interface AssignorMember {
@@ -165,12 +165,7 @@ function ownedOf(m: AssignorMember): { partitions: readonly TopicPartition[]; ge
  * array of (topic, [partition]), then the generation.
  */
 export function encodeStickyUserData(owned: readonly TopicPartition[], generation: number): Buffer {
-  const byTopic = new Map<string, number[]>();
-  for (const tp of owned) {
-    let l = byTopic.get(tp.topic);
-    if (l === undefined) byTopic.set(tp.topic, (l = []));
-    l.push(tp.partition);
-  }
+  const byTopic = groupByTopic(owned, (tp) => tp.partition);
   let size = 4 + 4;
   for (const [topic, ps] of byTopic) size += sizeOfString(topic, false) + 4 + 4 * ps.length;
   const w = new Writer(size);

@@ -74,7 +74,6 @@ export class Connection {
   private nextCorrelationId = 0;
   private inFlight = 0;
   private closeError: KafkaError | undefined;
-  private handshake: ApiVersionsResponse | undefined;
 
   private constructor(
     private readonly socket: TransportSocket,
@@ -120,16 +119,6 @@ export class Connection {
   onClose(listener: (error: Error) => void): void {
     if (this.closeError !== undefined) listener(this.closeError);
     else this.closeListeners.push(listener);
-  }
-
-  /** The broker's ApiVersions answer (its features too, KIP-584), once the handshake is done. */
-  get apiVersions(): ApiVersionsResponse | undefined {
-    return this.handshake;
-  }
-
-  /** The broker's advertised range for an api key, if it has one. */
-  brokerVersionRange(apiKey: number): VersionRange | undefined {
-    return this.brokerVersions.get(apiKey);
   }
 
   /** The highest version of `api` both sides speak, or -1 when there is none. */
@@ -244,7 +233,6 @@ export class Connection {
       }
       if (response.errorCode !== 0) throw new KafkaError(response.errorCode, `ApiVersions from ${this.describe()} failed`);
       for (const k of response.apiKeys) this.brokerVersions.set(k.apiKey, [k.minVersion, k.maxVersion]);
-      this.handshake = response;
       return;
     }
     throw new KafkaError('UNSUPPORTED_VERSION', `broker ${this.describe()} speaks no ApiVersions version this client knows`);

@@ -5,7 +5,7 @@ import {
   Reader,
   encodeMessageToBuffer,
 } from '../protocol/index.js';
-import type { TopicPartition } from './offsets.js';
+import { groupByTopic, type TopicPartition } from './offsets.js';
 
 /**
  * The "consumer" protocol's embedded messages, as Kafka's Java client (ConsumerProtocol) and
@@ -31,13 +31,7 @@ export interface Assignment {
 }
 
 function grouped(tps: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
-  const m = new Map<string, number[]>();
-  for (const tp of tps) {
-    let l = m.get(tp.topic);
-    if (l === undefined) m.set(tp.topic, (l = []));
-    l.push(tp.partition);
-  }
-  return [...m].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
+  return [...groupByTopic(tps, (tp) => tp.partition)].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
 }
 
 function versioned(version: number, body: Buffer): Buffer {

@@ -25,6 +25,7 @@ import {
   IsolationLevel,
   LATEST_TIMESTAMP,
   groupByLeader,
+  groupByTopic,
   listOffsets,
   tpKey,
   type IsolationLevelName,
@@ -560,12 +561,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async fetchFrom(leader: number, states: readonly PartitionState[], maxWaitMs: number): Promise<void> {
     const conn = await this.cluster.connection(leader);
     const version = conn.versionOf(Apis.Fetch);
-    const byTopic = new Map<string, PartitionState[]>();
-    for (const s of states) {
-      let l = byTopic.get(s.topic);
-      if (l === undefined) byTopic.set(s.topic, (l = []));
-      l.push(s);
-    }
+    const byTopic = groupByTopic(states, (s) => s);
     const request: FetchRequest = {
       clusterId: null,
       replicaId: -1,
@@ -594,6 +590,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     };
     const response = await conn.send(Apis.Fetch, request, { version, timeoutMs: this.cluster.options.requestTimeoutMs + maxWaitMs });
     if (response.errorCode !== 0) throw responseError(response.errorCode, `Fetch from broker ${leader}`);
+    const asked = new Set(states);
     let stale: KafkaError | undefined;
     for (const t of response.responses) {
       const topic = version >= 13 ? this.cluster.topicNameOf(t.topicId) : t.topic;
@@ -601,7 +598,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       for (const p of t.partitions) {
         const s = this.states.get(tpKey(topic, p.partitionIndex));
         // The assignment changed or a seek happened while the fetch was out: drop its answer.
-        if (s === undefined || !states.includes(s) || s.buffered.length > 0 || s.position === undefined) continue;
+        if (s === undefined || !asked.has(s) || s.buffered.length > 0 || s.position === undefined) continue;
         const error = this.onPartitionData(s, p);
         if (error !== undefined) stale = error;
       }

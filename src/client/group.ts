@@ -1,4 +1,5 @@
 import { ErrorCode, KafkaError, type Cancel } from '../common/index.js';
+import type { OffsetCommitRequestTopic } from '../protocol/index.js';
 import { Apis } from './apis.js';
 import type { Assignor, AssignorMember } from './assignors.js';
 import type { Cluster } from './cluster.js';
@@ -6,7 +7,7 @@ import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAss
 import { findCoordinator, isCoordinatorMoved, type CoordinatorNode } from './coordinator.js';
 import { delay } from './env.js';
 import { ClientClosedError, responseError } from './errors.js';
-import { tpKey, type TopicPartition } from './offsets.js';
+import { groupByTopic, tpKey, type TopicPartition } from './offsets.js';
 
 /**
  * Called around rebalances, inside `poll()` (as Kafka's ConsumerRebalanceListener). `onPartitionsLost`
@@ -217,12 +218,6 @@ export class ConsumerGroup {
       throw new KafkaError('ILLEGAL_GENERATION', `commit of group ${this.settings.groupId}: the member is not part of an active generation`);
     }
     const node = await this.ensureCoordinator();
-    const byTopic = new Map<string, OffsetAndMetadata[]>();
-    for (const o of offsets) {
-      let l = byTopic.get(o.topic);
-      if (l === undefined) byTopic.set(o.topic, (l = []));
-      l.push(o);
-    }
     let response;
     try {
       const conn = await this.cluster.coordinatorConnection(node);
@@ -232,16 +227,7 @@ export class ConsumerGroup {
         memberId: standalone ? '' : this.memberId,
         groupInstanceId: standalone ? null : this.settings.groupInstanceId,
         retentionTimeMs: -1,
-        topics: [...byTopic].map(([name, list]) => ({
-          name,
-          partitions: list.map((o) => ({
-            partitionIndex: o.partition,
-            committedOffset: o.offset,
-            committedLeaderEpoch: o.leaderEpoch ?? -1,
-            commitTimestamp: -1,
-            committedMetadata: o.metadata ?? '',
-          })),
-        })),
+        topics: offsetCommitTopics(offsets),
       });
     } catch (e) {
       throw this.noteCoordinatorError(e);
@@ -339,9 +325,8 @@ export class ConsumerGroup {
         const outcome = await this.joinOnce();
         if (outcome !== undefined) return { ok: true, ...outcome };
       } catch (e) {
-        if (e instanceof KafkaError && FATAL_JOIN_ERRORS.has(e.code)) return { ok: false, error: e };
-        if (!(e instanceof KafkaError) && !(e instanceof ClientClosedError)) return { ok: false, error: e };
-        if (e instanceof ClientClosedError) return { ok: false, error: e };
+        // A fatal KafkaError, or anything not a KafkaError (ClientClosedError too), ends the join; the rest retry.
+        if (!(e instanceof KafkaError) || FATAL_JOIN_ERRORS.has(e.code)) return { ok: false, error: e };
         this.noteCoordinatorError(e);
         this.cluster.env.logger.debug('group join attempt failed; retrying', { group: this.settings.groupId, error: e.name });
         await delay(this.cluster.env, this.cluster.options.retryBackoffMs);
@@ -639,6 +624,19 @@ function safeDecodeSubscription(buf: Buffer): Subscription {
   }
 }
 
+/** OffsetCommit's topics for these offsets (commit time -1: the broker stamps them). */
+export function offsetCommitTopics(offsets: readonly OffsetAndMetadata[]): OffsetCommitRequestTopic[] {
+  return [
+    ...groupByTopic(offsets, (o) => ({
+      partitionIndex: o.partition,
+      committedOffset: o.offset,
+      committedLeaderEpoch: o.leaderEpoch ?? -1,
+      commitTimestamp: -1,
+      committedMetadata: o.metadata ?? '',
+    })),
+  ].map(([name, partitions]) => ({ name, partitions }));
+}
+
 /**
  * OffsetFetch for one group (v8+ batches groups; older versions name one). Partitions without a
  * committed offset are absent from the result. Group-level errors throw.
@@ -650,12 +648,7 @@ export async function fetchOffsets(
   requireStable: boolean,
 ): Promise<Map<string, CommittedOffset>> {
   const version = conn.versionOf(Apis.OffsetFetch);
-  const byTopic = new Map<string, number[]>();
-  for (const tp of tps ?? []) {
-    let l = byTopic.get(tp.topic);
-    if (l === undefined) byTopic.set(tp.topic, (l = []));
-    l.push(tp.partition);
-  }
+  const byTopic = groupByTopic(tps ?? [], (tp) => tp.partition);
   const topics = tps === null ? null : [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
   const r = await conn.send(
     Apis.OffsetFetch,

@@ -21,6 +21,17 @@ export function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+/** `items` by topic (topics in first-seen order, items in order), each mapped by `value`. */
+export function groupByTopic<T extends { readonly topic: string }, V>(items: Iterable<T>, value: (item: T) => V): Map<string, V[]> {
+  const out = new Map<string, V[]>();
+  for (const item of items) {
+    const list = out.get(item.topic);
+    if (list === undefined) out.set(item.topic, [value(item)]);
+    else list.push(value(item));
+  }
+  return out;
+}
+
 /**
  * Groups partitions by their leader's node id, from metadata (refreshed for unknown topics).
  * Unknown topics or partitions throw UNKNOWN_TOPIC_OR_PARTITION, leaderless ones
@@ -91,12 +102,7 @@ async function listOffsetsOnce(cluster: Cluster, queries: readonly OffsetQuery[]
   await Promise.all(
     [...groups].map(async ([leader, list]) => {
       const conn = await cluster.connection(leader);
-      const byTopic = new Map<string, OffsetQuery[]>();
-      for (const q of list) {
-        let l = byTopic.get(q.topic);
-        if (l === undefined) byTopic.set(q.topic, (l = []));
-        l.push(q);
-      }
+      const byTopic = groupByTopic(list, (q) => q);
       const response = await conn.send(Apis.ListOffsets, {
         replicaId: -1,
         isolationLevel: IsolationLevel[isolation],

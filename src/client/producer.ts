@@ -1,5 +1,6 @@
 import { ErrorCode, KafkaError, type Cancel } from '../common/index.js';
 import {
+  BATCH_HEADER_SIZE,
   buildRecordBatch,
   CompressionType,
   NO_PRODUCER_EPOCH,
@@ -15,9 +16,10 @@ import { delay } from './env.js';
 import { CoordinatorCache, isCoordinatorMoved } from './coordinator.js';
 import { ClientClosedError, IllegalStateError, TransactionAbortedError, invalidatesMetadata, responseError } from './errors.js';
 import type { ConsumerGroupMetadata, OffsetAndMetadata } from './group.js';
+import { groupByTopic, tpKey } from './offsets.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 
-export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type CompressionName = keyof typeof CompressionType;
 export type Acks = 0 | 1 | -1 | 'all';
 export type HeaderValue = Buffer | string | null;
 
@@ -87,7 +89,7 @@ interface Pending {
 class ProducerBatch {
   readonly records: RecordInput[] = [];
   readonly pending: Pending[] = [];
-  sizeBytes = 61;
+  sizeBytes = BATCH_HEADER_SIZE;
   ready = false;
   attempts = 0;
   built: Buffer | undefined;
@@ -122,14 +124,6 @@ class PartitionQueue {
   constructor(readonly topic: string, readonly partition: number) {}
 }
 
-const COMPRESSION: Readonly<Record<CompressionName, CompressionType>> = {
-  none: CompressionType.none,
-  gzip: CompressionType.gzip,
-  snappy: CompressionType.snappy,
-  lz4: CompressionType.lz4,
-  zstd: CompressionType.zstd,
-};
-
 /** Per-record framing overhead beyond key, value and headers (varints, attributes, deltas): an upper bound. */
 const RECORD_OVERHEAD = 21;
 
@@ -152,6 +146,7 @@ export class Producer {
   private readonly ackTimeoutMs: number;
   private readonly partitioner: Partitioner;
   private readonly queues = new Map<string, PartitionQueue>();
+  private readonly withLeader = new WeakMap<TopicInfo, readonly number[]>();
   private idempotenceWanted: boolean;
   private producerId = NO_PRODUCER_ID;
   private producerEpoch = NO_PRODUCER_EPOCH;
@@ -182,7 +177,7 @@ export class Producer {
     if (![0, 1, -1].includes(this.acks)) throw new RangeError(`acks must be 0, 1, -1 or 'all', not ${String(acks)}`);
     this.lingerMs = config.lingerMs ?? 0;
     this.batchSize = Math.max(1, config.batchSize ?? 16_384);
-    this.compression = COMPRESSION[config.compression ?? 'none'];
+    this.compression = CompressionType[config.compression ?? 'none'];
     if (this.compression === undefined) throw new RangeError(`unknown compression ${String(config.compression)}`);
     this.retries = config.retries ?? Number.MAX_SAFE_INTEGER;
     this.deliveryTimeoutMs = config.deliveryTimeoutMs ?? 120_000;
@@ -249,12 +244,7 @@ export class Producer {
       this.txnHasOffsets = true;
       let todo = [...offsets];
       await this.coordinatorCall(this.groupCoordinators, meta.groupId, 'TxnOffsetCommit', async (conn) => {
-        const byTopic = new Map<string, OffsetAndMetadata[]>();
-        for (const o of todo) {
-          let l = byTopic.get(o.topic);
-          if (l === undefined) byTopic.set(o.topic, (l = []));
-          l.push(o);
-        }
+        const byTopic = groupByTopic(todo, (o) => o);
         const r = await conn.send(Apis.TxnOffsetCommit, {
           transactionalId: tid,
           groupId: meta.groupId,
@@ -449,12 +439,7 @@ export class Producer {
   /** AddPartitionsToTxn for partitions about to get their first batch of the transaction. */
   private async addPartitionsToTxn(queues: readonly PartitionQueue[]): Promise<void> {
     const tid = this.transactionalId!;
-    const byTopic = new Map<string, number[]>();
-    for (const q of queues) {
-      let l = byTopic.get(q.topic);
-      if (l === undefined) byTopic.set(q.topic, (l = []));
-      l.push(q.partition);
-    }
+    const byTopic = groupByTopic(queues, (q) => q.partition);
     try {
       await this.coordinatorCall(this.txnCoordinators, tid, 'AddPartitionsToTxn', async (conn) => {
         const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
@@ -469,7 +454,7 @@ export class Producer {
         for (const t of r.resultsByTopicV3AndBelow) {
           for (const p of t.resultsByPartition) {
             if (p.partitionErrorCode === 0) {
-              this.txnPartitions.add(`${t.name}\u0000${p.partitionIndex}`);
+              this.txnPartitions.add(tpKey(t.name, p.partitionIndex));
               continue;
             }
             // OPERATION_NOT_ATTEMPTED: another partition's error stopped it; that one decides.
@@ -581,14 +566,13 @@ export class Producer {
     const timestamp = record.timestamp ?? this.cluster.env.clock.nowMs();
     let size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
     for (const h of headers) size += 10 + Buffer.byteLength(h.key) + (h.value === null ? 0 : Buffer.byteLength(h.value));
-    if (size + 61 > this.maxRequestSize) {
+    if (size + BATCH_HEADER_SIZE > this.maxRequestSize) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `the record is ${size} bytes when serialized, more than max.request.size (${this.maxRequestSize})`);
     }
     const partitionCount = topic.partitions.length;
     let partition = record.partition;
     if (partition === undefined) {
-      const available = topic.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
-      partition = this.partitioner.partition({ topic: topic.name, key, partitionCount, availablePartitions: available });
+      partition = this.partitioner.partition({ topic: topic.name, key, partitionCount, availablePartitions: this.partitionsWithLeader(topic) });
     }
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic.name} has ${partitionCount} partitions; there is no partition ${partition}`);
@@ -621,8 +605,18 @@ export class Producer {
     return result;
   }
 
+  /** Once per metadata answer, not per record: a refresh replaces a TopicInfo, never changes it. */
+  private partitionsWithLeader(topic: TopicInfo): readonly number[] {
+    let available = this.withLeader.get(topic);
+    if (available === undefined) {
+      available = topic.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+      this.withLeader.set(topic, available);
+    }
+    return available;
+  }
+
   private queueOf(topic: string, partition: number): PartitionQueue {
-    const id = `${topic}\u0000${partition}`;
+    const id = tpKey(topic, partition);
     let q = this.queues.get(id);
     if (q === undefined) {
       q = new PartitionQueue(topic, partition);
@@ -673,7 +667,7 @@ export class Producer {
     for (const q of this.queues.values()) {
       const head = q.batches[0];
       if (head === undefined || q.inFlight || !head.ready) continue;
-      if (this.transactionalId !== null && !this.txnPartitions.has(`${q.topic}\u0000${q.partition}`)) {
+      if (this.transactionalId !== null && !this.txnPartitions.has(tpKey(q.topic, q.partition))) {
         // A partition's first batch of a transaction waits until the coordinator has the partition.
         toAdd.push(q);
         continue;
@@ -777,7 +771,7 @@ export class Producer {
       } else {
         const response = await conn.send(Apis.Produce, request, { timeoutMs: this.cluster.options.requestTimeoutMs + this.ackTimeoutMs });
         answers = new Map();
-        for (const t of response.responses) for (const p of t.partitionResponses) answers.set(`${t.name}\u0000${p.index}`, p);
+        for (const t of response.responses) for (const p of t.partitionResponses) answers.set(tpKey(t.name, p.index), p);
       }
     } catch (e) {
       const error = e instanceof KafkaError ? e : new KafkaError('NETWORK_EXCEPTION', String(e));
@@ -790,7 +784,7 @@ export class Producer {
         this.complete(q, -1, -1);
         continue;
       }
-      const a = answers.get(`${q.topic}\u0000${q.partition}`);
+      const a = answers.get(tpKey(q.topic, q.partition));
       if (a === undefined) this.onPartitionError(q, ErrorCode.UNKNOWN_SERVER_ERROR, 'the broker did not answer for this partition');
       else if (a.errorCode === 0) this.complete(q, a.baseOffset, a.logAppendTimeMs);
       else if (a.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.complete(q, -1, -1);
