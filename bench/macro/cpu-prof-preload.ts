@@ -11,7 +11,11 @@ import { join } from 'node:path';
 const dir = process.env.GREGOR_CPU_PROF_DIR ?? '.';
 const session = new Session();
 session.connect();
-session.post('Profiler.enable', () => session.post('Profiler.start'));
+const intervalUs = Number(process.env.GREGOR_CPU_PROF_INTERVAL_US ?? '0');
+session.post('Profiler.enable', () => {
+  if (intervalUs > 0) session.post('Profiler.setSamplingInterval', { interval: intervalUs }, () => session.post('Profiler.start'));
+  else session.post('Profiler.start');
+});
 process.on('SIGUSR2', () => {
   session.post('Profiler.stop', (err, res) => {
     if (err === null) writeFileSync(join(dir, `gregor-${process.pid}.cpuprofile`), JSON.stringify(res.profile));

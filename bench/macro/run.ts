@@ -17,7 +17,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/repo-root.js';
 import { fsAppend, tcpLoopback } from './ceilings.js';
-import { summariseProfile, type ProfileEntry } from './profile.js';
+import { longBusyStretches, summariseProfile, type ProfileEntry } from './profile.js';
 import { consumerPerfTest, producerPerfTest, type JsPerfResult } from './js-perf.js';
 import { latencyPercentiles, parsePerf, rdkafkaPerformancePath, runPerf, startPerf, tail, type PerfResult } from './rdkafka.js';
 import { openIdleConnections, rssBytes, startGregor, startNull, type System } from './systems.js';
@@ -167,7 +167,14 @@ function takeProfile(): ProfileEntry[] | undefined {
   if (!opts.cpuProf) return undefined;
   const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return undefined;
-  const entries = summariseProfile(join(profDir, files.sort().pop()!), 25);
+  const file = join(profDir, files.sort().pop()!);
+  const entries = summariseProfile(file, 25);
+  // With a fine sampling interval, the longest busy stretches of the event loop (a latency tail's causes).
+  if (process.env.GREGOR_CPU_PROF_INTERVAL_US !== undefined) {
+    for (const s of longBusyStretches(file, 2)) {
+      console.log(`  busy ${s.durationMs} ms at ${s.atMs} ms: ${s.top.join(' | ')}\n      path: ${s.path.join(' < ')}`);
+    }
+  }
   for (const f of files) rmSync(join(profDir, f));
   return entries;
 }

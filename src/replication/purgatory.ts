@@ -1,4 +1,3 @@
-import { assert } from '../common/index.js';
 import { MAX_DELAYED_OPERATIONS } from './limits.js';
 
 /**
@@ -19,20 +18,22 @@ export interface DelayedOperation {
 interface Entry {
   readonly op: DelayedOperation;
   done: boolean;
+  /** Index in the deadline heap; -1 once out of it. */
+  pos: number;
 }
 
 /**
  * Delayed operations keyed by partition, completed when a key's state changes
  * (`checkAndComplete`) or expired by one timer heap (`poll(nowMs)`). Sans-IO: the owner drives
  * `poll` from a Scheduler and re-arms with `nextDeadline()`; `onEarlierDeadline` tells it when a
- * new operation needs an earlier wake-up.
+ * new operation needs an earlier wake-up. A completed operation leaves the heap at once (as Kafka
+ * cancels its timer task): kept there until its deadline, every answered long poll would hold its
+ * request and results for fetch.max.wait.ms, long enough for the GC to promote them all.
  */
 export class Purgatory {
   private readonly byKey = new Map<string, Set<Entry>>();
   private readonly heap: Entry[] = [];
   private pending = 0;
-  /** Completed entries still in the heap (removed lazily; compacted when they are most of it). */
-  private doneInHeap = 0;
   onEarlierDeadline: ((deadlineMs: number) => void) | undefined;
 
   /** Operations waiting. */
@@ -50,7 +51,7 @@ export class Purgatory {
       op.forceComplete();
       return;
     }
-    const entry: Entry = { op, done: false };
+    const entry: Entry = { op, done: false, pos: -1 };
     for (const key of op.keys) {
       let set = this.byKey.get(key);
       if (set === undefined) this.byKey.set(key, (set = new Set()));
@@ -78,16 +79,7 @@ export class Purgatory {
       }
     }
     if (set.size === 0) this.byKey.delete(key);
-    if (this.doneInHeap > 1024 && this.doneInHeap * 2 > this.heap.length) this.compact();
     return n;
-  }
-
-  /** Drops completed entries from the heap and restores the heap order. */
-  private compact(): void {
-    const live = this.heap.filter((e) => !e.done);
-    this.heap.length = 0;
-    this.doneInHeap = 0;
-    for (const e of live) this.push(e);
   }
 
   /** Expires every operation due at `nowMs`; returns the next deadline (Infinity when none). */
@@ -95,39 +87,30 @@ export class Purgatory {
     for (;;) {
       const top = this.heap[0];
       if (top === undefined) return Infinity;
-      if (top.done) {
-        this.pop();
-        continue;
-      }
       if (top.op.deadlineMs > nowMs) return top.op.deadlineMs;
       this.finish(top);
-      this.pop();
       top.op.forceComplete();
     }
   }
 
   nextDeadline(): number {
-    while (this.heap[0]?.done === true) this.pop();
     return this.heap[0]?.op.deadlineMs ?? Infinity;
   }
 
   /** Completes everything now (shutdown). */
   completeAll(): void {
-    const live = this.heap.filter((e) => !e.done);
-    this.heap.length = 0;
-    this.doneInHeap = 0;
+    const live = [...this.heap];
     for (const e of live) {
       this.finish(e);
       e.op.forceComplete();
     }
-    this.doneInHeap = 0;
   }
 
   private finish(entry: Entry): void {
     if (entry.done) return;
     entry.done = true;
     this.pending--;
-    this.doneInHeap++;
+    this.remove(entry);
     for (const key of entry.op.keys) {
       const set = this.byKey.get(key);
       if (set === undefined) continue;
@@ -136,40 +119,58 @@ export class Purgatory {
     }
   }
 
-  // ---- binary min-heap on deadline -------------------------------------------------------------
+  // ---- binary min-heap on deadline, entries knowing their index --------------------------------
 
   private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.op.deadlineMs <= h[i]!.op.deadlineMs) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
+    e.pos = this.heap.length;
+    this.heap.push(e);
+    this.siftUp(e.pos);
   }
 
-  private pop(): Entry {
+  private remove(e: Entry): void {
     const h = this.heap;
-    const top = h[0];
-    assert(top !== undefined, 'pop from an empty heap');
-    if (top.done) this.doneInHeap--;
+    const i = e.pos;
+    if (i < 0) return;
+    e.pos = -1;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l]!.op.deadlineMs < h[m]!.op.deadlineMs) m = l;
-        if (r < h.length && h[r]!.op.deadlineMs < h[m]!.op.deadlineMs) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
+    if (last === e) return;
+    h[i] = last;
+    last.pos = i;
+    this.siftDown(i);
+    this.siftUp(last.pos);
+  }
+
+  private siftUp(i: number): void {
+    const h = this.heap;
+    const e = h[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (parent.op.deadlineMs <= e.op.deadlineMs) break;
+      h[i] = parent;
+      parent.pos = i;
+      i = p;
     }
-    return top;
+    h[i] = e;
+    e.pos = i;
+  }
+
+  private siftDown(i: number): void {
+    const h = this.heap;
+    const e = h[i]!;
+    const n = h.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && h[r]!.op.deadlineMs < h[l]!.op.deadlineMs ? r : l;
+      const child = h[c]!;
+      if (child.op.deadlineMs >= e.op.deadlineMs) break;
+      h[i] = child;
+      child.pos = i;
+      i = c;
+    }
+    h[i] = e;
+    e.pos = i;
   }
 }

@@ -59,7 +59,50 @@ describe('Purgatory', () => {
       p.checkAndComplete('k');
     }
     assert.equal(p.size, 0);
-    assert.ok((p as unknown as { heap: unknown[] }).heap.length <= 2048, 'completed entries are compacted away');
+    // a completed operation leaves the deadline heap at once: nothing holds it until its deadline
+    assert.equal((p as unknown as { heap: unknown[] }).heap.length, 0, 'completed entries leave the heap');
     assert.equal(p.poll(Number.MAX_SAFE_INTEGER), Infinity);
+  });
+
+  it('expires exactly the operations past their deadline, in order, whatever completed in between (randomized)', () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const p = new Purgatory();
+      const ops: Op[] = [];
+      const expiredOrder: number[] = [];
+      let now = 0;
+      for (let step = 0; step < 2000; step++) {
+        const action = rnd(10);
+        if (action < 5) {
+          const op = new Op(now + 1 + rnd(500), [`k${rnd(4)}`]);
+          const force = op.forceComplete.bind(op);
+          op.forceComplete = () => {
+            if (op.outcome === undefined) expiredOrder.push(op.deadlineMs);
+            force();
+          };
+          ops.push(op);
+          p.tryCompleteElseWatch(op);
+        } else if (action < 8) {
+          const waiting = ops.filter((o) => o.outcome === undefined);
+          if (waiting.length > 0) waiting[rnd(waiting.length)]!.ready = true;
+          p.checkAndComplete(`k${rnd(4)}`);
+        } else {
+          now += rnd(100);
+          const before = expiredOrder.length;
+          const next = p.poll(now);
+          for (const o of ops) if (o.outcome === undefined) assert.ok(o.deadlineMs > now, 'a due operation was left waiting');
+          const fresh = expiredOrder.slice(before);
+          assert.deepEqual(fresh, [...fresh].sort((a, b) => a - b), 'expired in deadline order');
+          const waiting = ops.filter((o) => o.outcome === undefined);
+          assert.equal(p.size, waiting.length);
+          assert.equal(next, waiting.length === 0 ? Infinity : Math.min(...waiting.map((o) => o.deadlineMs)));
+          assert.equal((p as unknown as { heap: unknown[] }).heap.length, waiting.length);
+        }
+      }
+    }
   });
 });
