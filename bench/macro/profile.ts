@@ -114,3 +114,42 @@ export function longBusyStretches(file: string, minMs: number, max = 15): BusySt
   if (start >= 0) flush(prof.samples.length, t);
   return out.sort((a, b) => b.durationMs - a.durationMs).slice(0, max);
 }
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children?: HeapNode[];
+}
+
+export interface AllocationSite {
+  /** function file:line, then its caller's */
+  site: string;
+  bytes: number;
+  pct: number;
+}
+
+/** A sampling heap profile's bytes in all, and per allocating function (with its caller), largest first. */
+export function summariseHeapSample(file: string, top: number): { totalBytes: number; sites: AllocationSite[] } {
+  const root = (JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode }).head;
+  const bySite = new Map<string, number>();
+  const label = (n: HeapNode): string => {
+    const f = n.callFrame;
+    const where = f.url.replace(/^.*\/(dist|node_modules)\//, '$1/').replace(/^node:/, '');
+    return `${f.functionName === '' ? '(anonymous)' : f.functionName}${where === '' ? '' : ` ${where}:${f.lineNumber + 1}`}`;
+  };
+  let total = 0;
+  const walk = (n: HeapNode, parent: string): void => {
+    if (n.selfSize > 0) {
+      const key = `${label(n)} < ${parent}`;
+      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children ?? []) walk(c, label(n));
+  };
+  walk(root, '');
+  const sites = [...bySite]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([site, bytes]) => ({ site, bytes, pct: Math.round((1000 * bytes) / total) / 10 }));
+  return { totalBytes: total, sites };
+}

@@ -17,7 +17,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/repo-root.js';
 import { fsAppend, tcpLoopback } from './ceilings.js';
-import { longBusyStretches, summariseProfile, type ProfileEntry } from './profile.js';
+import { longBusyStretches, summariseHeapSample, summariseProfile, type AllocationSite, type ProfileEntry } from './profile.js';
 import { consumerPerfTest, producerPerfTest, type JsPerfResult } from './js-perf.js';
 import { latencyPercentiles, parsePerf, rdkafkaPerformancePath, runPerf, startPerf, tail, type PerfResult } from './rdkafka.js';
 import { openIdleConnections, rssBytes, startGregor, startNull, type System } from './systems.js';
@@ -463,6 +463,51 @@ async function latencyScenario(name: string, rate: number, seconds: number, targ
 }
 
 /**
+ * Allocation per record: the load of latency-10k (a consumer at the log end and a producer of 1 KiB
+ * records at 10 k msg/s, each record its own request) against one Gregor whose JavaScript heap
+ * allocations are sampled over the producer's run (heap-sample-preload.ts, collected objects
+ * included). Reports heap bytes allocated per record (a produce, the fetch it completes and the
+ * next fetch) and the top allocation sites: what the scavenger has to clean up, hence how often
+ * the event loop pauses.
+ */
+async function allocScenario(name: string, rate: number, seconds: number): Promise<ScenarioResult> {
+  const topic = 'alloc';
+  const count = rate * seconds;
+  const dir = mkdtempSync(join(tmpdir(), 'gregor-bench-alloc-'));
+  const pflags = ['-P', '-t', topic, '-p', '0', '-s', '1024', '-a', '1', '-r', String(rate), '-l', '-X', 'linger.ms=0'];
+  const res: ScenarioResult = { name, description: `JavaScript heap bytes allocated per 1 KiB record at ${rate} msg/s (produce + fetch at the log end)`, flags: [...pflags, '-c', String(count)], target: {}, gregor: {} };
+  const g = await startGregor({ properties: runProperties(), heapSampleDir: dir });
+  try {
+    await g.createTopic(topic, 1);
+    await perf(g, [...pflags, '-c', String(Math.max(1000, rate)), '-q'], Math.max(1000, rate));
+    const perRecord: number[] = [];
+    let sites: AllocationSite[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const consumer = startPerf(BIN, ['-C', '-t', topic, '-p', '0', '-o', 'end', '-b', g.bootstrap, '-q'], { timeoutMs: (seconds + 30) * 1000 });
+      await new Promise((r2) => setTimeout(r2, 1500));
+      await g.heapSample('start');
+      await perf(g, [...pflags, '-c', String(count), '-q'], count);
+      const file = await g.heapSample('stop');
+      consumer.stop();
+      await consumer.done;
+      if (file === undefined) throw new Error('no heap sample written');
+      const s = summariseHeapSample(file, 20);
+      perRecord.push(s.totalBytes / count);
+      sites = s.sites;
+      log(`  ${name} run ${r + 1}: ${Math.round(s.totalBytes / count)} heap bytes allocated per record (${(s.totalBytes / 1e6).toFixed(0)} MB for ${count} records)`);
+    }
+    for (const s of sites) log(`    ${s.pct.toFixed(1).padStart(5)}% ${s.site}`);
+    res.gregor = { heapBytesPerRecord: round(median(perRecord)), sites };
+  } catch (e) {
+    res.error = (e as Error).message + `\n--- gregor log tail ---\n${g.logTail()}`;
+  } finally {
+    await g.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return res;
+}
+
+/**
  * "If one event loop is the limit, what do several brokers on one machine give": N separate Gregor
  * processes, each leading its own 1-partition topic, loaded at once by N rdkafka_performance
  * producers (1 KiB, acks=1); against N null brokers the same way. Aggregate = sum of the
@@ -619,6 +664,7 @@ const SCENARIOS: { name: string; run: () => Promise<ScenarioResult> }[] = [
   { name: 'consume-1k', run: () => consumeScenario('consume-1k', 1024, scale(1_000_000), { ratioMin: 0.6 }) },
   { name: 'latency-10k', run: () => latencyScenario('latency-10k', 10_000, opts.quick ? 2 : 5, { p50MaxMs: 1, p99MaxMs: 5 }) },
   { name: 'latency-50k', run: () => latencyScenario('latency-50k', 50_000, opts.quick ? 1 : 3, {}) },
+  { name: 'alloc-10k', run: () => allocScenario('alloc-10k', 10_000, opts.quick ? 2 : 5) },
   {
     name: 'partitions-1000-conns-200',
     run: () =>

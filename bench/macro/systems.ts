@@ -31,11 +31,15 @@ export interface GregorOptions {
   cpuProfDir?: string;
   /** Load latency-probe-preload.ts; `probe()` then returns its broker-side figures. */
   latencyProbeDir?: string;
+  /** Load heap-sample-preload.ts; `heapSample()` then opens and closes its window. */
+  heapSampleDir?: string;
   /** Extra environment for the broker process (the --ab-env B broker). */
   env?: Record<string, string>;
 }
 
-export async function startGregor(opts: GregorOptions = {}): Promise<System & { logTail(): string; probe(): Promise<Record<string, unknown> | undefined> }> {
+export async function startGregor(
+  opts: GregorOptions = {},
+): Promise<System & { logTail(): string; probe(): Promise<Record<string, unknown> | undefined>; heapSample(phase: 'start' | 'stop'): Promise<string | undefined> }> {
   const env: Record<string, string> = { ...opts.env };
   const imports: string[] = [];
   if (opts.cpuProfDir !== undefined) {
@@ -46,7 +50,12 @@ export async function startGregor(opts: GregorOptions = {}): Promise<System & { 
     imports.push(`--import=${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'latency-probe-preload.js')).href}`);
     env.GREGOR_LATENCY_PROBE_DIR = opts.latencyProbeDir;
   }
-  if (imports.length > 0) env.NODE_OPTIONS = imports.join(' ');
+  // keep the caller's NODE_OPTIONS (an --ab-env B broker's flags) next to the preloads
+  if (opts.heapSampleDir !== undefined) {
+    imports.push(`--import=${pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'heap-sample-preload.js')).href}`);
+    env.GREGOR_HEAP_SAMPLE_DIR = opts.heapSampleDir;
+  }
+  if (imports.length > 0) env.NODE_OPTIONS = [...imports, ...(opts.env?.NODE_OPTIONS !== undefined ? [opts.env.NODE_OPTIONS] : [])].join(' ');
   const b = await BrokerProcess.start({ properties: opts.properties ?? {}, env, readyTimeoutMs: 60_000 });
   return {
     kind: 'gregor',
@@ -66,6 +75,17 @@ export async function startGregor(opts: GregorOptions = {}): Promise<System & { 
       } catch {
         return undefined;
       }
+    },
+    /** 'start' opens the heap-sampling window; 'stop' closes it and returns the profile's path. */
+    async heapSample(phase) {
+      const sampleDir = opts.heapSampleDir;
+      if (sampleDir === undefined || !b.running) return undefined;
+      const from = b.output.length;
+      const done = phase === 'start' ? 'heap sampling started' : 'heap sample written';
+      process.kill(b.pid!, 'SIGUSR2');
+      const deadline = Date.now() + 30_000;
+      while (!b.output.slice(from).includes(done) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return phase === 'stop' ? join(sampleDir, `heap-${b.pid!}.json`) : undefined;
     },
     async createTopic(name, partitions, configs = {}) {
       const kafka = new Kafka({ clientId: 'bench', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
