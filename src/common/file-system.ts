@@ -4,7 +4,9 @@
  *
  * Data I/O is positional on numeric handles. Most calls are synchronous because writes to the
  * page cache are cheaper inline than a thread-pool hop; the calls that can block on the device
- * (fdatasync, reads serving fetches) also exist in async form so the event loop keeps moving.
+ * (fdatasync, reads serving fetches) also exist in async form so the event loop keeps moving, as do
+ * the deletions: freeing a large file's blocks (at the unlink, or at the last close of a file
+ * already unlinked) can take milliseconds to tens of milliseconds on ext4.
  * Failures throw an Error carrying a POSIX `code` (ENOSPC, EROFS, EIO, ENOENT, ...).
  */
 export type OpenMode =
@@ -24,6 +26,8 @@ export interface FileStat {
 export interface FileSystem {
   open(path: string, mode: OpenMode): number;
   close(fd: number): void;
+  /** Closes on the thread pool. The descriptor must not be used once this is called. */
+  closeAsync(fd: number): Promise<void>;
   /** Reads up to `length` bytes at `position`; returns the count (short only at end of file). */
   read(fd: number, buf: Buffer, offset: number, length: number, position: number): number;
   readAsync(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number>;
@@ -34,13 +38,18 @@ export interface FileSystem {
   fdatasyncSync(fd: number): void;
   truncate(fd: number, length: number): void;
   fileSize(fd: number): number;
+  /** Renames a file or a directory (with everything in it); open descriptors stay valid. */
   rename(from: string, to: string): void;
   unlink(path: string): void;
+  /** Removes a file on the thread pool. */
+  unlinkAsync(path: string): Promise<void>;
   readdir(path: string): string[];
   /** Creates the directory and its parents if missing. */
   mkdir(path: string): void;
   /** Removes an empty directory. */
   rmdir(path: string): void;
+  /** Removes an empty directory on the thread pool. */
+  rmdirAsync(path: string): Promise<void>;
   stat(path: string): FileStat | undefined;
   /** The whole file, or undefined when it does not exist. */
   readFile(path: string): Buffer | undefined;

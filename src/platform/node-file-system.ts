@@ -28,6 +28,13 @@ function readAsync(fd: number, buf: Buffer, offset: number, length: number, posi
   });
 }
 
+/** Adapts a node:fs callback API that yields nothing to a promise. */
+function settled(start: (done: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    start((err) => (err ? reject(err) : resolve()));
+  });
+}
+
 /** The real disk, through node:fs. */
 export class NodeFileSystem implements FileSystem {
   open(path: string, mode: OpenMode): number {
@@ -35,6 +42,9 @@ export class NodeFileSystem implements FileSystem {
   }
   close(fd: number): void {
     fs.closeSync(fd);
+  }
+  closeAsync(fd: number): Promise<void> {
+    return settled((done) => fs.close(fd, done));
   }
   read(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
     let done = 0;
@@ -79,6 +89,9 @@ export class NodeFileSystem implements FileSystem {
   unlink(path: string): void {
     fs.unlinkSync(path);
   }
+  unlinkAsync(path: string): Promise<void> {
+    return settled((done) => fs.unlink(path, done));
+  }
   readdir(path: string): string[] {
     return fs.readdirSync(path);
   }
@@ -87,6 +100,9 @@ export class NodeFileSystem implements FileSystem {
   }
   rmdir(path: string): void {
     fs.rmdirSync(path);
+  }
+  rmdirAsync(path: string): Promise<void> {
+    return settled((done) => fs.rmdir(path, done));
   }
   stat(path: string): FileStat | undefined {
     const s = fs.statSync(path, { throwIfNoEntry: false });

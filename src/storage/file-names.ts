@@ -57,6 +57,26 @@ export function parsePartitionDirName(name: string): TopicPartition | undefined 
   return { topic, partition: Number(partStr) };
 }
 
+/** Ends the name of a partition directory renamed for deletion (Kafka's DeleteDirSuffix). */
+export const DELETE_DIR_SUFFIX = '-delete';
+const DELETE_DIR_PATTERN = /^.+-\d+\.[0-9a-f]+-delete$/;
+/** Longest file name most file systems accept. */
+const FILE_NAME_BYTES_MAX = 255;
+
+/**
+ * Kafka's logDeleteDirName: `<topic>-<partition>.<uniqueId>-delete`, the topic cut short when the
+ * name would not fit in 255 bytes (topic names are ASCII). `uniqueId` is lower-case hex.
+ */
+export function deleteDirName(tp: TopicPartition, uniqueId: string): string {
+  const suffix = `-${tp.partition}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  return tp.topic.slice(0, Math.max(0, FILE_NAME_BYTES_MAX - suffix.length)) + suffix;
+}
+
+/** True for a name `deleteDirName` makes (never a live partition's: those end in digits). */
+export function isDeleteDirName(name: string): boolean {
+  return DELETE_DIR_PATTERN.test(name);
+}
+
 export function topicPartitionKey(tp: TopicPartition): string {
   return `${tp.topic}-${tp.partition}`;
 }

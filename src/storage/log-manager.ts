@@ -16,12 +16,13 @@ import {
   LOG_START_OFFSET_CHECKPOINT,
   META_PROPERTIES,
   RECOVERY_POINT_CHECKPOINT,
+  isDeleteDirName,
   parsePartitionDirName,
   partitionDirName,
   topicPartitionKey,
 } from './file-names.js';
 import type { TopicPartition } from './file-names.js';
-import { Log } from './log.js';
+import { Log, removeFlatDir } from './log.js';
 import type { ProducerStateHooks } from './log.js';
 import { DEFAULT_LOG_MANAGER_CONFIG, isCompacted } from './log-config.js';
 import type { LogConfig, LogManagerConfig } from './log-config.js';
@@ -83,6 +84,8 @@ export class LogManager {
   private cancelTimer: Cancel | undefined;
   private polling = false;
   private stopped = false;
+  /** Removals of deleted logs' directories still running off the event loop; shutdown waits for them. */
+  private readonly dirRemovals = new Set<Promise<void>>();
 
   constructor(private readonly params: LogManagerParams) {
     this.fs = params.fs;
@@ -126,6 +129,11 @@ export class LogManager {
     const cleanMarker = join(dir.path, CLEAN_SHUTDOWN_FILE);
     const cleanShutdown = this.fs.stat(cleanMarker) !== undefined;
     for (const name of this.fs.readdir(dir.path)) {
+      // A partition deleted by an earlier run that stopped before its files were all removed.
+      if (isDeleteDirName(name)) {
+        removeFlatDir(this.fs, join(dir.path, name));
+        continue;
+      }
       const tp = parsePartitionDirName(name);
       if (tp === undefined || tp.topic === METADATA_TOPIC) continue;
       const path = join(dir.path, name);
@@ -258,11 +266,22 @@ export class LogManager {
     this.logs.delete(key);
     entry.dir.logs.delete(key);
     this.cleaner.forget(entry.log);
+    let removal: Promise<void>;
     try {
-      entry.log.delete();
+      removal = entry.log.delete();
     } catch (err) {
       this.markDirOffline(entry.dir, err, `delete log ${key}`);
+      return;
     }
+    const tracked = removal
+      .catch((err: unknown) => this.markDirOffline(entry.dir, err, `delete log ${key}`))
+      .finally(() => this.dirRemovals.delete(tracked));
+    this.dirRemovals.add(tracked);
+  }
+
+  /** Resolves once the directories of deleted logs are gone (or their removal failed). */
+  async logDeletionsDone(): Promise<void> {
+    while (this.dirRemovals.size > 0) await Promise.all([...this.dirRemovals]);
   }
 
   offlineLogDirs(): string[] {
@@ -437,6 +456,7 @@ export class LogManager {
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.cancelTimer?.();
+    await this.logDeletionsDone();
     for (const dir of this.dirs) {
       const closing: Promise<void>[] = [];
       for (const log of dir.logs.values()) {

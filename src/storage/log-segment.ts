@@ -1,4 +1,4 @@
-import { assert } from '../common/index.js';
+import { assert, fsErrorCode } from '../common/index.js';
 import type { FileSystem } from '../common/index.js';
 import {
   HEADER_SIZE,
@@ -62,6 +62,8 @@ export class SegmentFile {
   private stagedBytes = 0;
   /** File position of staging[0]. */
   private stagedPosition = 0;
+  private readsInFlight = 0;
+  private whenReadsDone: (() => void) | undefined;
 
   constructor(
     private readonly fs: FileSystem,
@@ -102,11 +104,18 @@ export class SegmentFile {
   }
 
   readAsync(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    let read: Promise<number>;
     try {
-      return this.fs.readAsync(this.fd, buf, offset, length, position);
+      read = this.fs.readAsync(this.fd, buf, offset, length, position);
     } catch (err) {
       return Promise.reject(err);
     }
+    // Counted so that closeAsync never hands the descriptor number back to the kernel (where the
+    // next open may reuse it) while a thread-pool read still uses it.
+    this.readsInFlight++;
+    return read.finally(() => {
+      if (--this.readsInFlight === 0) this.whenReadsDone?.();
+    });
   }
 
   /** Writes `buf` whole at `position` now (after anything staged before it). */
@@ -160,6 +169,24 @@ export class SegmentFile {
     this.staging = undefined;
     if (this.fdValue >= 0) this.fs.close(this.fdValue);
     this.fdValue = -1;
+  }
+
+  /**
+   * Like `close`, but the close(2) runs on the thread pool, after the reads in flight on the
+   * descriptor: the last close of an unlinked file frees its blocks. Closed for every use at once.
+   */
+  closeAsync(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const fd = this.fdValue;
+    this.closed = true;
+    this.stagedBytes = 0;
+    this.staging = undefined;
+    this.fdValue = -1;
+    if (fd < 0) return Promise.resolve();
+    if (this.readsInFlight === 0) return this.fs.closeAsync(fd);
+    return new Promise<void>((resolve) => {
+      this.whenReadsDone = resolve;
+    }).then(() => this.fs.closeAsync(fd));
   }
 }
 
@@ -581,9 +608,29 @@ export class LogSegment {
   /** Closes the descriptor and removes the files. */
   deleteFiles(): void {
     this.file.close();
-    for (const p of [this.file.path, this.offsetIndex.path, this.timeIndex.path, this.txnIndex.path]) {
+    for (const p of this.filePaths()) {
       if (this.fs.stat(p) !== undefined) this.fs.unlink(p);
     }
+  }
+
+  /**
+   * `deleteFiles` off the event loop: the descriptor is unusable at once; the close and the
+   * unlinks run on the thread pool one after the other (a segment occupies one pool thread, so
+   * fdatasyncs of the produce path still find free ones). Files already gone are skipped.
+   */
+  async deleteFilesAsync(): Promise<void> {
+    await this.file.closeAsync();
+    for (const p of this.filePaths()) {
+      try {
+        await this.fs.unlinkAsync(p);
+      } catch (err) {
+        if (fsErrorCode(err) !== 'ENOENT') throw err;
+      }
+    }
+  }
+
+  private filePaths(): string[] {
+    return [this.file.path, this.offsetIndex.path, this.timeIndex.path, this.txnIndex.path];
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { AssertionError, assert } from '../common/index.js';
 import type { Clock, FileSystem } from '../common/index.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   TIMESTAMP_TYPE_MASK,
   ATTRIBUTES_OFFSET,
@@ -29,6 +29,7 @@ import {
   PARTITION_METADATA,
   SNAPSHOT_SUFFIX,
   SWAP_SUFFIX,
+  deleteDirName,
   offsetFromFileName,
   segmentFile,
 } from './file-names.js';
@@ -178,6 +179,12 @@ export class Log {
   private lastFlushMs: number;
   private offlineError: unknown = undefined;
   private readonly pendingDeletes: PendingDelete[] = [];
+  /**
+   * Physical deletions under way on the thread pool, chained one after the other (one pool thread
+   * per log at most). Settles, never rejects: a failure takes the log offline.
+   */
+  private deletions: Promise<void> = Promise.resolve();
+  private deletionsInFlight = 0;
   private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing = false;
   topicId: string | undefined;
@@ -782,10 +789,9 @@ export class Log {
       return;
     }
     this.io('truncate', () => {
-      while (this.segmentList.length > 1 && this.activeSegment.baseOffset >= offset) {
-        const seg = this.segmentList.pop()!;
-        seg.deleteFiles();
-      }
+      const removed: LogSegment[] = [];
+      while (this.segmentList.length > 1 && this.activeSegment.baseOffset >= offset) removed.push(this.segmentList.pop()!);
+      this.retireSegments(removed);
       this.activeSegment.truncateTo(offset);
       this.logEndOffsetValue = this.activeSegment.readNextOffset();
       this.afterTruncate();
@@ -796,7 +802,7 @@ export class Log {
   truncateFullyAndStartAt(newOffset: number): void {
     this.checkOnline();
     this.io('truncate fully', () => {
-      for (const seg of this.segmentList.splice(0)) seg.deleteFiles();
+      this.retireSegments(this.segmentList.splice(0));
       this.segmentList.push(this.newSegment(newOffset));
       this.logEndOffsetValue = newOffset;
       this.logStartOffsetValue = newOffset;
@@ -871,14 +877,12 @@ export class Log {
     }
     if (victims.length === 0) return 0;
     if (victims.length === this.segmentList.length) this.roll();
-    const now = this.clock.nowMs();
     for (const seg of victims) {
       const i = this.segmentList.indexOf(seg);
       assert(i >= 0, 'deleted segment is in the log');
       this.segmentList.splice(i, 1);
-      seg.markDeleted();
-      this.pendingDeletes.push({ segment: seg, dueMs: now + this.config.fileDeleteDelayMs });
     }
+    this.retireSegments(victims);
     const first = this.segmentList[0]!;
     if (first.baseOffset > this.logStartOffsetValue) {
       this.logStartOffsetValue = first.baseOffset;
@@ -890,11 +894,26 @@ export class Log {
     this.logger.info(`log ${this.name}: deleted ${victims.length} segment(s) by ${reason}`, {
       logStartOffset: this.logStartOffsetValue,
     });
-    if (this.config.fileDeleteDelayMs <= 0) this.deletePendingSegments(Number.MAX_SAFE_INTEGER);
     return victims.length;
   }
 
-  /** Physically deletes `.deleted` segments whose delay has passed (file.delete.delay.ms). */
+  /**
+   * Kafka's asynchronous segment deletion, for segments already taken out of the list (retention,
+   * truncation): renamed to `.deleted` now, their descriptors kept for reads in flight, removed
+   * after file.delete.delay.ms off the event loop.
+   */
+  private retireSegments(segments: readonly LogSegment[]): void {
+    if (segments.length === 0) return;
+    for (const seg of segments) seg.markDeleted();
+    this.scheduleDelete(segments);
+  }
+
+  /**
+   * Starts the physical deletion of the `.deleted` segments whose delay (file.delete.delay.ms) has
+   * passed; returns how many. Their descriptors are unusable from now on; the close and unlinks
+   * run off the event loop (see `deletionsDone`), as Kafka's run on its scheduler thread: freeing
+   * a large file's blocks takes milliseconds. A failed one takes the log offline.
+   */
   deletePendingSegments(nowMs = this.clock.nowMs()): number {
     let n = 0;
     for (let i = 0; i < this.pendingDeletes.length; ) {
@@ -904,14 +923,32 @@ export class Log {
         continue;
       }
       this.pendingDeletes.splice(i, 1);
-      try {
-        p.segment.deleteFiles();
-      } catch (err) {
-        throw this.fail('delete segment', err);
-      }
+      this.startDeletion(p.segment);
       n++;
     }
     return n;
+  }
+
+  private startDeletion(segment: LogSegment): void {
+    this.deletionsInFlight++;
+    this.deletions = this.deletions
+      .then(() => segment.deleteFilesAsync())
+      .catch((err: unknown) => {
+        this.fail(`delete segment ${segment.file.path}`, err);
+      })
+      .finally(() => {
+        this.deletionsInFlight--;
+      });
+  }
+
+  /** Segment deletions started and not finished yet. */
+  get segmentDeletionsInFlight(): number {
+    return this.deletionsInFlight;
+  }
+
+  /** Resolves once every segment deletion started so far has finished (or failed). */
+  deletionsDone(): Promise<void> {
+    return this.deletions;
   }
 
   /** Earliest due time of a pending deletion, if any. */
@@ -1012,10 +1049,11 @@ export class Log {
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
-  /** Clean close: waits for an in-flight flush, then closeSync(). */
+  /** Clean close: waits for an in-flight flush, then closeSync(), then for the segment deletions it started. */
   async close(): Promise<void> {
     if (this.flushing) await this.flush().catch(() => {});
     this.closeSync();
+    await this.deletionsDone();
   }
 
   /**
@@ -1042,7 +1080,8 @@ export class Log {
       }
       this.recoveryPointValue = this.logEndOffsetValue;
       for (const s of this.segmentList) s.close();
-      for (const p of this.pendingDeletes.splice(0)) p.segment.deleteFiles();
+      // Due or not: nothing reads them after a close. `close()` waits for them.
+      for (const p of this.pendingDeletes.splice(0)) this.startDeletion(p.segment);
     });
   }
 
@@ -1057,11 +1096,19 @@ export class Log {
     for (const p of this.pendingDeletes) p.segment.file.close();
   }
 
-  /** Removes the whole partition directory (topic deletion). */
-  delete(): void {
+  /**
+   * Removes the whole partition directory (topic deletion, reassignment away) as Kafka does: the
+   * directory is renamed to `deleteDirName(...)` now — so the same partition can be created again
+   * at once — and its files are removed off the event loop (freeing a large segment takes
+   * milliseconds). Throws if the rename fails; the promise settles once the directory is gone and
+   * rejects on an I/O error. A crash in between leaves the renamed directory: LogManager removes
+   * it at startup.
+   */
+  delete(): Promise<void> {
     this.closeHandles();
-    for (const name of this.fs.readdir(this.dir)) this.fs.unlink(join(this.dir, name));
-    this.fs.rmdir(this.dir);
+    const doomed = join(dirname(this.dir), deleteDirName(this.topicPartition, nextDeleteDirId(this.clock.nowMs())));
+    this.fs.rename(this.dir, doomed);
+    return removeFlatDirAsync(this.fs, doomed);
   }
 
   /** Raw bytes of `[position, position + size)` of a segment: test and tool helper. */
@@ -1070,6 +1117,29 @@ export class Log {
     const n = slice.file.read(buf, 0, slice.size, slice.position);
     return n === slice.size ? buf : buf.subarray(0, n);
   }
+}
+
+let deleteDirSequence = 0;
+
+/**
+ * 32 hex digits, unique within the process (wall-clock ms, then a counter), where Kafka uses a
+ * random UUID; leftovers of an earlier process are removed at startup, before any new deletion.
+ */
+function nextDeleteDirId(nowMs: number): string {
+  deleteDirSequence++;
+  return Math.max(0, Math.floor(nowMs)).toString(16).padStart(12, '0') + deleteDirSequence.toString(16).padStart(20, '0');
+}
+
+/** Removes a directory holding only files (a partition directory), one thread-pool call at a time. */
+async function removeFlatDirAsync(fs: FileSystem, path: string): Promise<void> {
+  for (const name of fs.readdir(path)) await fs.unlinkAsync(join(path, name));
+  await fs.rmdirAsync(path);
+}
+
+/** The same, blocking (at startup). */
+export function removeFlatDir(fs: FileSystem, path: string): void {
+  for (const name of fs.readdir(path)) fs.unlink(join(path, name));
+  fs.rmdir(path);
 }
 
 /** Reads a slice into `target` (reused by the caller); returns the bytes read. */

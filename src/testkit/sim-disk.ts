@@ -46,6 +46,17 @@ class SimFile {
   }
 }
 
+/** The SimDisk calls that stand for thread-pool work. */
+export type ThreadPoolCall = 'close' | 'unlink' | 'rmdir' | 'read';
+
+/** A thread-pool operation: its effect happens when it completes. */
+interface AsyncOp {
+  readonly kind: ThreadPoolCall;
+  readonly run: () => unknown;
+  readonly resolve: (value: never) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 function fsError(code: string, message: string): Error {
   const err = new Error(`${code}: ${message}`) as Error & { code: string };
   err.code = code;
@@ -58,6 +69,10 @@ function fsError(code: string, message: string): Error {
  * Directory operations (create, rename, unlink) are treated as durable at once, as on a
  * journaling file system with ordered metadata. Faults: a byte budget (ENOSPC), read-only mode
  * (EROFS), and direct corruption of file bytes.
+ *
+ * Thread-pool calls (closeAsync, unlinkAsync, rmdirAsync, readAsync) take effect at once unless
+ * `holdAsync` is set: then they wait, in order, for `releaseAsync()` or `failAsync()`, so a test
+ * can act while one is in flight.
  */
 export class SimDisk implements FileSystem {
   private files = new Map<string, SimFile>();
@@ -72,6 +87,9 @@ export class SimDisk implements FileSystem {
   fdatasyncCount = 0;
   writeCount = 0;
   nowMs = 0;
+  /** When true, thread-pool calls wait for `releaseAsync` / `failAsync` (see the class comment). */
+  holdAsync = false;
+  private heldOps: AsyncOp[] = [];
 
   private checkWritable(path: string): void {
     if (this.readOnly) throw fsError('EROFS', `read-only file system: ${path}`);
@@ -111,6 +129,45 @@ export class SimDisk implements FileSystem {
     this.fds.delete(fd);
   }
 
+  closeAsync(fd: number): Promise<void> {
+    return this.threadPool('close', () => this.close(fd));
+  }
+
+  /** Runs `run` now (a settled promise), or queues it while `holdAsync` is set. */
+  private threadPool<T>(kind: ThreadPoolCall, run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const op: AsyncOp = { kind, run, resolve: resolve as (value: never) => void, reject };
+      if (this.holdAsync) this.heldOps.push(op);
+      else this.complete(op);
+    });
+  }
+
+  private complete(op: AsyncOp): void {
+    let result: unknown;
+    try {
+      result = op.run();
+    } catch (err) {
+      op.reject(err);
+      return;
+    }
+    op.resolve(result as never);
+  }
+
+  /** The kinds of the thread-pool calls waiting for `releaseAsync`, in order. */
+  get heldAsync(): ReadonlyArray<ThreadPoolCall> {
+    return this.heldOps.map((op) => op.kind);
+  }
+
+  /** Completes the first `n` held thread-pool calls (default all), in order; calls made meanwhile wait too. */
+  releaseAsync(n = this.heldOps.length): void {
+    for (const op of this.heldOps.splice(0, n)) this.complete(op);
+  }
+
+  /** Fails the held thread-pool calls with `code` (EIO...); none of them takes effect. */
+  failAsync(code: string): void {
+    for (const op of this.heldOps.splice(0)) op.reject(fsError(code, `asynchronous ${op.kind} failed`));
+  }
+
   read(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
     const { file } = this.file(fd);
     const n = Math.max(0, Math.min(length, file.length - position));
@@ -119,11 +176,7 @@ export class SimDisk implements FileSystem {
   }
 
   readAsync(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-    try {
-      return Promise.resolve(this.read(fd, buf, offset, length, position));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.threadPool('read', () => this.read(fd, buf, offset, length, position));
   }
 
   write(fd: number, buf: Buffer, offset: number, length: number, position: number): void {
@@ -177,15 +230,43 @@ export class SimDisk implements FileSystem {
 
   rename(from: string, to: string): void {
     this.checkWritable(from);
+    if (this.dirs.has(from)) {
+      this.renameDir(from, to);
+      return;
+    }
     const f = this.files.get(from);
     if (f === undefined) throw fsError('ENOENT', `no such file: ${from}`);
     this.files.delete(from);
     this.files.set(to, f);
   }
 
+  /** Moves a directory and everything under it; descriptors keep pointing at the same files. */
+  private renameDir(from: string, to: string): void {
+    if (!this.dirs.has(dirname(to))) throw fsError('ENOENT', `no such directory: ${dirname(to)}`);
+    if (this.files.has(to) || (this.dirs.has(to) && this.readdir(to).length > 0)) throw fsError('ENOTEMPTY', `target exists: ${to}`);
+    const prefix = `${from}/`;
+    const moved = (p: string): string => to + p.slice(from.length);
+    for (const d of [...this.dirs]) {
+      if (d === from || d.startsWith(prefix)) {
+        this.dirs.delete(d);
+        this.dirs.add(moved(d));
+      }
+    }
+    for (const [p, f] of [...this.files]) {
+      if (p.startsWith(prefix)) {
+        this.files.delete(p);
+        this.files.set(moved(p), f);
+      }
+    }
+  }
+
   unlink(path: string): void {
     this.checkWritable(path);
     if (!this.files.delete(path)) throw fsError('ENOENT', `no such file: ${path}`);
+  }
+
+  unlinkAsync(path: string): Promise<void> {
+    return this.threadPool('unlink', () => this.unlink(path));
   }
 
   readdir(path: string): string[] {
@@ -213,6 +294,10 @@ export class SimDisk implements FileSystem {
     this.checkWritable(path);
     if (this.readdir(path).length > 0) throw fsError('ENOTEMPTY', `directory not empty: ${path}`);
     this.dirs.delete(path);
+  }
+
+  rmdirAsync(path: string): Promise<void> {
+    return this.threadPool('rmdir', () => this.rmdir(path));
   }
 
   stat(path: string): FileStat | undefined {
@@ -250,6 +335,7 @@ export class SimDisk implements FileSystem {
    */
   powerCut(rng: Prng): void {
     this.fds.clear();
+    this.heldOps = [];
     for (const f of this.files.values()) {
       const ops = f.ops;
       const keep = rng.nextInt(ops.length + 1);
@@ -269,9 +355,10 @@ export class SimDisk implements FileSystem {
     }
   }
 
-  /** A process crash: descriptors are gone but the page cache (every write) survives. */
+  /** A process crash: descriptors are gone but the page cache (every write) survives; held thread-pool calls never happen. */
   processCrash(): void {
     this.fds.clear();
+    this.heldOps = [];
   }
 
   /** Overwrites bytes of a file directly (bit rot, a bad sector, a buggy tool). */

@@ -26,7 +26,7 @@ function fill(log: Log, rounds: number, keys: number): void {
 }
 
 describe('LogCleaner', () => {
-  it('keeps the latest record per key with its original offset', () => {
+  it('keeps the latest record per key with its original offset', async () => {
     const e = env();
     const log = e.open({ cleanupPolicy: 'compact', segmentBytes: 2048, fileDeleteDelayMs: 0 });
     fill(log, 20, 5);
@@ -52,6 +52,7 @@ describe('LogCleaner', () => {
       after.filter((r) => r.offset >= activeBase),
       before.filter((r) => r.offset >= activeBase),
     );
+    await log.deletionsDone();
     assert.equal(e.disk.readdir(DIR).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap') || f.endsWith('.deleted')).length, 0);
     for (const s of log.segments.slice(0, -1)) assert.ok(s.size <= 2048);
     assert.equal(log.logEndOffset, 100);

@@ -235,7 +235,7 @@ describe('Log truncation, epochs, retention', () => {
     assert.equal(readAll(log)[0]!.offset, 1000);
   });
 
-  it('deletes segments by retention.ms (largest timestamp) after the file delete delay', () => {
+  it('deletes segments by retention.ms (largest timestamp) after the file delete delay', async () => {
     const e = env();
     const log = e.open({ segmentBytes: 1024, retentionMs: 60_000, fileDeleteDelayMs: 1000 });
     const now = e.clock.nowMs();
@@ -250,6 +250,7 @@ describe('Log truncation, epochs, retention', () => {
     assert.equal(log.deletePendingSegments(e.clock.nowMs()), 0, 'not before file.delete.delay.ms');
     e.clock.advance(1000);
     assert.equal(log.deletePendingSegments(e.clock.nowMs()), n);
+    await log.deletionsDone();
     assert.equal(e.disk.readdir(DIR).filter((f) => f.endsWith('.deleted')).length, 0);
     const left = readAll(log).map((r) => r.offset);
     assert.equal(left[0], log.logStartOffset);
