@@ -54,8 +54,11 @@ function openLog(config: Partial<LogConfig>): Log {
   });
 }
 
+/** Removals of deleted logs still running on the thread pool; awaited before the root goes. */
+const removals: Promise<void>[] = [];
+
 function cleanup(log: Log): void {
-  log.delete();
+  removals.push(log.delete());
 }
 
 const payload = Buffer.alloc(MIB - 200, 7);
@@ -362,7 +365,7 @@ async function main(): Promise<void> {
     const ms = performance.now() - t0;
     if (reopened.logEndOffset !== expectedEnd) throw new Error(`recovery lost data: ${reopened.logEndOffset} != ${expectedEnd}`);
     out['recoveryUnflushedTail'] = { gib: recoveryGib, ms: Math.round(ms), segments: reopened.segments.length, batchesValidated: expectedEnd, limitMs: 5000 };
-    reopened.delete();
+    cleanup(reopened);
   }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
 }
@@ -372,4 +375,7 @@ main()
     process.stderr.write(`${String(err)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => rmSync(root, { recursive: true, force: true }));
+  .finally(async () => {
+    await Promise.allSettled(removals);
+    rmSync(root, { recursive: true, force: true });
+  });
