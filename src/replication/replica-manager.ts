@@ -146,15 +146,13 @@ export interface FetchPartitionResult {
   readonly currentLeader: LeaderHint;
 }
 
-interface LogRead {
-  readonly errorCode: number;
-  readonly highWatermark: number;
-  readonly lastStableOffset: number;
-  readonly logStartOffset: number;
+/**
+ * One partition's read: the file slice to send, whose bytes `materialize` reads into `records` when
+ * the fetch answers. The same object is then the partition's result (no copy per fetch).
+ */
+interface LogRead extends FetchPartitionResult {
   readonly slice: FileSlice | undefined;
-  readonly divergingEpoch: { epoch: number; endOffset: number } | null;
-  readonly abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null;
-  readonly currentLeader: LeaderHint;
+  records: Buffer;
 }
 
 // ---- other APIs ----------------------------------------------------------------------------------
@@ -758,6 +756,7 @@ export class ReplicaManager {
       divergingEpoch: null,
       abortedTransactions: null,
       currentLeader: this.leaderHint(spec.topic, spec.partition),
+      records: EMPTY,
     };
   }
 
@@ -1017,39 +1016,25 @@ function logRead(p: Partition, slice: FileSlice | undefined, divergingEpoch: Log
     divergingEpoch,
     abortedTransactions: aborted,
     currentLeader: NO_LEADER,
+    records: EMPTY,
   };
 }
 
-/** The reads' slices as buffers (read now: see readSliceNow); a failed read answers KAFKA_STORAGE_ERROR. */
-function materialize(reads: readonly LogRead[]): FetchPartitionResult[] {
-  const results = new Array<FetchPartitionResult>(reads.length);
-  for (let i = 0; i < reads.length; i++) results[i] = materializeOne(reads[i]!);
-  return results;
-}
-
-function materializeOne(r: LogRead): FetchPartitionResult {
-  let records: Buffer = EMPTY;
-  if (r.slice !== undefined) {
+/**
+ * The reads' slices as buffers (read now: see readSliceNow), in place; a failed read answers
+ * KAFKA_STORAGE_ERROR. The reads are the results from then on.
+ */
+function materialize(reads: LogRead[]): FetchPartitionResult[] {
+  for (let i = 0; i < reads.length; i++) {
+    const r = reads[i]!;
+    if (r.slice === undefined) continue;
     try {
-      records = readSliceNow(r.slice);
+      r.records = readSliceNow(r.slice);
     } catch {
-      return failedResult(ErrorCode.KAFKA_STORAGE_ERROR);
+      reads[i] = { ...r, slice: undefined, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null };
     }
   }
-  return {
-    errorCode: r.errorCode,
-    highWatermark: r.highWatermark,
-    lastStableOffset: r.lastStableOffset,
-    logStartOffset: r.logStartOffset,
-    divergingEpoch: r.divergingEpoch,
-    abortedTransactions: r.abortedTransactions,
-    currentLeader: r.currentLeader,
-    records,
-  };
-}
-
-function failedResult(errorCode: number): FetchPartitionResult {
-  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, divergingEpoch: null, abortedTransactions: null, currentLeader: NO_LEADER, records: EMPTY };
+  return reads;
 }
 
 const EMPTY = Buffer.alloc(0);
