@@ -1,5 +1,8 @@
 import { MAX_DELAYED_OPERATIONS } from './limits.js';
 
+/** Empty watcher lists kept for reuse (one per partition that had a waiting request, at most). */
+const EMPTY_LISTS_KEPT = 1024;
+
 /**
  * An operation waiting for a condition (bytes to fetch, a high watermark to reach) or its
  * deadline, whichever comes first: Kafka's DelayedOperation.
@@ -29,9 +32,18 @@ interface Entry {
  * new operation needs an earlier wake-up. A completed operation leaves the heap at once (as Kafka
  * cancels its timer task): kept there until its deadline, every answered long poll would hold its
  * request and results for fetch.max.wait.ms, long enough for the GC to promote them all.
+ *
+ * Watchers of a key are an array, not a Set: a consumer at the log end parks and completes once per
+ * record, and a Set cost a hash table per park plus a shrunk copy on every delete. Removal is a
+ * linear search of the key's watchers, which `checkAndComplete` (the path that completes many at
+ * once) avoids by compacting its key's list in one pass. A key's list stays when it empties (a
+ * Map delete shrinks the table, the next park grows it again), up to EMPTY_LISTS_KEPT of them.
  */
 export class Purgatory {
-  private readonly byKey = new Map<string, Set<Entry>>();
+  /** Operations watching each key, oldest first. */
+  private readonly byKey = new Map<string, Entry[]>();
+  /** Lists in `byKey` that are empty. */
+  private emptyLists = 0;
   private readonly heap: Entry[] = [];
   private pending = 0;
   onEarlierDeadline: ((deadlineMs: number) => void) | undefined;
@@ -53,9 +65,13 @@ export class Purgatory {
     }
     const entry: Entry = { op, done: false, pos: -1 };
     for (const key of op.keys) {
-      let set = this.byKey.get(key);
-      if (set === undefined) this.byKey.set(key, (set = new Set()));
-      set.add(entry);
+      const list = this.byKey.get(key);
+      if (list === undefined) {
+        this.byKey.set(key, [entry]);
+        continue;
+      }
+      if (list.length === 0) this.emptyLists--;
+      list.push(entry);
     }
     const earlier = this.heap.length === 0 || op.deadlineMs < this.heap[0]!.op.deadlineMs;
     this.push(entry);
@@ -65,20 +81,23 @@ export class Purgatory {
 
   /** A key changed: tries every operation watching it. Returns how many completed. */
   checkAndComplete(key: string): number {
-    const set = this.byKey.get(key);
-    if (set === undefined) return 0;
-    let n = 0;
-    for (const entry of [...set]) {
-      if (entry.done) {
-        set.delete(entry);
-        continue;
-      }
-      if (entry.op.tryComplete()) {
-        this.finish(entry);
-        n++;
-      }
+    const list = this.byKey.get(key);
+    if (list === undefined || list.length === 0) return 0;
+    if (list.length === 1) {
+      // The common case (one consumer or follower per partition), without a copy.
+      const entry = list[0]!;
+      if (entry.done || !entry.op.tryComplete()) return 0;
+      this.finish(entry);
+      return 1;
     }
-    if (set.size === 0) this.byKey.delete(key);
+    let n = 0;
+    // A copy: completing an operation may add watchers of this key or remove them.
+    for (const entry of list.slice()) {
+      if (entry.done || !entry.op.tryComplete()) continue;
+      this.finish(entry, key);
+      n++;
+    }
+    if (n > 0) this.dropCompleted(key);
     return n;
   }
 
@@ -106,17 +125,39 @@ export class Purgatory {
     }
   }
 
-  private finish(entry: Entry): void {
+  /** Takes `entry` out of the heap and its keys' watchers (except `compactedLater`'s: see dropCompleted). */
+  private finish(entry: Entry, compactedLater?: string): void {
     if (entry.done) return;
     entry.done = true;
     this.pending--;
     this.remove(entry);
     for (const key of entry.op.keys) {
-      const set = this.byKey.get(key);
-      if (set === undefined) continue;
-      set.delete(entry);
-      if (set.size === 0) this.byKey.delete(key);
+      if (key === compactedLater) continue;
+      const list = this.byKey.get(key);
+      const i = list === undefined ? -1 : list.indexOf(entry);
+      if (i < 0) continue;
+      // Not splice(): it returns an array of what it removed.
+      list!.copyWithin(i, i + 1);
+      list!.pop();
+      if (list!.length === 0) this.listEmptied();
     }
+  }
+
+  /** Removes the completed operations from `key`'s watchers in one pass. */
+  private dropCompleted(key: string): void {
+    const list = this.byKey.get(key);
+    if (list === undefined) return;
+    let kept = 0;
+    for (const entry of list) if (!entry.done) list[kept++] = entry;
+    if (kept === list.length) return;
+    list.length = kept;
+    if (kept === 0) this.listEmptied();
+  }
+
+  private listEmptied(): void {
+    if (++this.emptyLists <= EMPTY_LISTS_KEPT) return;
+    for (const [key, list] of this.byKey) if (list.length === 0) this.byKey.delete(key);
+    this.emptyLists = 0;
   }
 
   // ---- binary min-heap on deadline, entries knowing their index --------------------------------

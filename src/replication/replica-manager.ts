@@ -146,15 +146,13 @@ export interface FetchPartitionResult {
   readonly currentLeader: LeaderHint;
 }
 
-interface LogRead {
-  readonly errorCode: number;
-  readonly highWatermark: number;
-  readonly lastStableOffset: number;
-  readonly logStartOffset: number;
+/**
+ * One partition's read: the file slice to send, whose bytes `materialize` reads into `records` when
+ * the fetch answers. The same object is then the partition's result (no copy per fetch).
+ */
+interface LogRead extends FetchPartitionResult {
   readonly slice: FileSlice | undefined;
-  readonly divergingEpoch: { epoch: number; endOffset: number } | null;
-  readonly abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null;
-  readonly currentLeader: LeaderHint;
+  records: Buffer;
 }
 
 // ---- other APIs ----------------------------------------------------------------------------------
@@ -216,6 +214,11 @@ export class ReplicaManager {
   private readonly logger: Logger;
   private readonly logManager: LogManager;
   private readonly partitions = new Map<string, Partition>();
+  /**
+   * The same partitions by topic, then index: fetches look a partition up several times per request,
+   * and building its "topic-index" key string each time was garbage. Kept in step with `partitions`.
+   */
+  private readonly byTopic = new Map<string, Map<number, Partition>>();
   private readonly topicConfigs = new Map<string, { overrides: ReadonlyMap<string, string> | undefined; broker: BrokerConfig; config: PartitionConfig }>();
   private image: MetadataImage | undefined;
   private scheduler: Scheduler | undefined;
@@ -336,6 +339,9 @@ export class ReplicaManager {
         partition = new Partition(this.nodeId, topic.name, index, topic.topicId, log, config);
         partition.producerState = this.loadProducerState(log);
         this.partitions.set(key, partition);
+        let indexes = this.byTopic.get(topic.name);
+        if (indexes === undefined) this.byTopic.set(topic.name, (indexes = new Map()));
+        indexes.set(index, partition);
       }
       if (partition.config !== config) {
         partition.config = config;
@@ -376,6 +382,8 @@ export class ReplicaManager {
   private removePartition(topic: string, index: number): void {
     const key = partitionKey(topic, index);
     const existed = this.partitions.delete(key);
+    const indexes = this.byTopic.get(topic);
+    if (indexes?.delete(index) === true && indexes.size === 0) this.byTopic.delete(topic);
     this.logManager.deleteLog({ topic, partition: index });
     this.params.producerStates?.forget({ topic, partition: index });
     if (existed) this.purgatory.checkAndComplete(key);
@@ -405,7 +413,7 @@ export class ReplicaManager {
   // ---- lookups ---------------------------------------------------------------------------------
 
   getPartition(topic: string, partition: number): Partition | undefined {
-    return this.partitions.get(partitionKey(topic, partition));
+    return this.byTopic.get(topic)?.get(partition);
   }
 
   /** Topic name of a topic id in the current image. */
@@ -439,7 +447,7 @@ export class ReplicaManager {
 
   /** Kafka's getPartitionOrError, requiring leadership unless `anyReplica`. */
   private lookup(topic: string, index: number, anyReplica = false): Lookup {
-    const p = this.partitions.get(partitionKey(topic, index));
+    const p = this.getPartition(topic, index);
     if (p !== undefined) {
       if (p.log.isOffline) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
       if (!anyReplica && !p.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -637,24 +645,29 @@ export class ReplicaManager {
    * Reads every partition (whole batches, bounded by the request's and each partition's max bytes,
    * at least one batch for the first partition with data), and answers at once when there is
    * enough (min bytes), an error, a diverging epoch, or no wait; otherwise waits in the purgatory
-   * until a high watermark moves far enough or max wait passes.
+   * until a high watermark moves far enough or max wait passes. `respond` turns the results into
+   * the caller's answer: returned as is when the fetch is answered at once, otherwise through a
+   * promise (a throw in `respond` rejects it). Kafka's fetchMessages takes a callback likewise: a
+   * consumer at the log end fetches once per record, so the answer-now path should cost no promise.
    */
-  fetchMessages(params: FetchParams, specs: readonly FetchPartitionSpec[]): Promise<FetchPartitionResult[]> {
+  fetchMessages(params: FetchParams, specs: readonly FetchPartitionSpec[]): Promise<FetchPartitionResult[]>;
+  fetchMessages<R>(params: FetchParams, specs: readonly FetchPartitionSpec[], respond: (results: FetchPartitionResult[]) => R): R | Promise<R>;
+  fetchMessages<R>(params: FetchParams, specs: readonly FetchPartitionSpec[], respond?: (results: FetchPartitionResult[]) => R): R | Promise<R> | Promise<FetchPartitionResult[]> {
+    if (respond === undefined) return Promise.resolve(this.fetchMessages(params, specs, (results) => results));
     if (params.replicaId >= 0) this.updateFollowers(params.replicaId, specs);
     const first = this.readAll(params, specs);
     const canAnswer = params.maxWaitMs <= 0 || specs.length === 0 || first.bytes >= params.minBytes || first.interrupt;
-    if (canAnswer) return Promise.resolve(materialize(first.reads));
-    return new Promise<FetchPartitionResult[]>((resolve) => {
+    if (canAnswer) return respond(materialize(first.reads));
+    return new Promise<R>((resolve, reject) => {
       const deadline = this.clock.monotonicMs() + Math.min(params.maxWaitMs, MAX_FETCH_WAIT_MS);
-      const op = new DelayedFetch(this, params, specs, deadline, (reads) => resolve(materialize(reads)));
-      this.purgatory.tryCompleteElseWatch(op);
+      this.purgatory.tryCompleteElseWatch(new DelayedFetch(this, params, specs, deadline, respond, resolve, reject));
     });
   }
 
   private updateFollowers(replicaId: number, specs: readonly FetchPartitionSpec[]): void {
     const now = this.clock.monotonicMs();
     for (const s of specs) {
-      const p = this.partitions.get(partitionKey(s.topic, s.partition));
+      const p = this.getPartition(s.topic, s.partition);
       if (p?.isLeader === true && p.updateFollowerFetchState(replicaId, s.fetchOffset, now)) this.purgatory.checkAndComplete(p.key);
     }
   }
@@ -666,15 +679,17 @@ export class ReplicaManager {
     let left = params.maxBytes;
     let bytes = 0;
     let interrupt = false;
-    const reads: LogRead[] = [];
-    for (const spec of specs) {
+    // Sized up front: growing from [] allocates room for 17.
+    const reads = new Array<LogRead>(specs.length);
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
       const read = this.readOne(params, spec, Math.max(0, Math.min(spec.partitionMaxBytes, left)), minOneMessage);
       const size = read.slice?.size ?? 0;
       if (size > 0) minOneMessage = false;
       left = Math.max(0, left - size);
       bytes += size;
       if (read.errorCode !== ErrorCode.NONE || read.divergingEpoch !== null) interrupt = true;
-      reads.push(read);
+      reads[i] = read;
     }
     return { reads, bytes, interrupt };
   }
@@ -698,39 +713,18 @@ export class ReplicaManager {
   }
 
   private readOne(params: FetchParams, spec: FetchPartitionSpec, maxBytes: number, minOneMessage: boolean): LogRead {
-    const leader = this.leaderHint(spec.topic, spec.partition);
-    const fail = (errorCode: number): LogRead => ({
-      errorCode,
-      highWatermark: -1,
-      lastStableOffset: -1,
-      logStartOffset: -1,
-      slice: undefined,
-      divergingEpoch: null,
-      abortedTransactions: null,
-      currentLeader: leader,
-    });
     const found = this.lookup(spec.topic, spec.partition);
-    if (found.partition === undefined) return fail(found.errorCode);
+    if (found.partition === undefined) return this.failedRead(spec, found.errorCode);
     const p = found.partition;
     const epochError = p.checkLeaderEpoch(spec.currentLeaderEpoch);
-    if (epochError !== ErrorCode.NONE) return fail(epochError);
+    if (epochError !== ErrorCode.NONE) return this.failedRead(spec, epochError);
     const log = p.log;
-    const ok = (slice: FileSlice | undefined, divergingEpoch: LogRead['divergingEpoch'], aborted: LogRead['abortedTransactions']): LogRead => ({
-      errorCode: ErrorCode.NONE,
-      highWatermark: p.highWatermark,
-      lastStableOffset: p.lastStableOffset,
-      logStartOffset: log.logStartOffset,
-      slice,
-      divergingEpoch,
-      abortedTransactions: aborted,
-      currentLeader: leader,
-    });
     try {
       if (params.apiVersion >= 12 && spec.lastFetchedEpoch >= 0) {
         const end = log.endOffsetForEpoch(spec.lastFetchedEpoch);
-        if (end.leaderEpoch < 0 || end.endOffset < 0) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+        if (end.leaderEpoch < 0 || end.endOffset < 0) return this.failedRead(spec, ErrorCode.OFFSET_OUT_OF_RANGE);
         if (end.leaderEpoch < spec.lastFetchedEpoch || end.endOffset < spec.fetchOffset) {
-          return ok(undefined, { epoch: end.leaderEpoch, endOffset: end.endOffset }, null);
+          return logRead(p, undefined, { epoch: end.leaderEpoch, endOffset: end.endOffset }, null);
         }
       }
       const upper = this.upperBound(p, params);
@@ -738,17 +732,32 @@ export class ReplicaManager {
       // Kafka: read_committed answers carry a list (empty when nothing was read), others none.
       let aborted: LogRead['abortedTransactions'] = null;
       if (params.isolationLevel === READ_COMMITTED && params.replicaId < 0) {
-        aborted = [];
-        if (data.slice !== undefined) {
-          const bound = log.fetchUpperBoundOffset(spec.fetchOffset, data.slice);
-          for (const t of log.collectAbortedTransactions(spec.fetchOffset, bound)) aborted.push({ producerId: t.producerId, firstOffset: t.firstOffset });
+        if (data.slice === undefined) aborted = [];
+        else {
+          const found = log.collectAbortedTransactions(spec.fetchOffset, log.fetchUpperBoundOffset(spec.fetchOffset, data.slice));
+          aborted = found.length === 0 ? found : found.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
         }
       }
-      return ok(data.slice, null, aborted);
+      return logRead(p, data.slice, null, aborted);
     } catch (err) {
       if (!isStorageError(err)) throw err;
-      return fail(ErrorCode[err.code]);
+      return this.failedRead(spec, ErrorCode[err.code]);
     }
+  }
+
+  /** A read that failed with `errorCode`, with the KIP-951 leader hint the response may carry. */
+  private failedRead(spec: FetchPartitionSpec, errorCode: number): LogRead {
+    return {
+      errorCode,
+      highWatermark: -1,
+      lastStableOffset: -1,
+      logStartOffset: -1,
+      slice: undefined,
+      divergingEpoch: null,
+      abortedTransactions: null,
+      currentLeader: this.leaderHint(spec.topic, spec.partition),
+      records: EMPTY,
+    };
   }
 
   // ---- DescribeProducers -------------------------------------------------------------------------
@@ -918,8 +927,8 @@ class DelayedProduce implements DelayedOperation {
   }
 }
 
-/** A fetch long poll: Kafka's DelayedFetch. */
-class DelayedFetch implements DelayedOperation {
+/** A fetch long poll: Kafka's DelayedFetch. Settles the fetch's promise with `respond`'s answer. */
+class DelayedFetch<R> implements DelayedOperation {
   readonly keys: readonly string[];
   private done = false;
 
@@ -928,9 +937,11 @@ class DelayedFetch implements DelayedOperation {
     private readonly params: FetchParams,
     private readonly specs: readonly FetchPartitionSpec[],
     readonly deadlineMs: number,
-    private readonly onDone: (reads: LogRead[]) => void,
+    private readonly respond: (results: FetchPartitionResult[]) => R,
+    private readonly resolve: (answer: R) => void,
+    private readonly reject: (error: unknown) => void,
   ) {
-    this.keys = [...new Set(specs.map((s) => partitionKey(s.topic, s.partition)))];
+    this.keys = specs.length === 1 ? [watchKey(rm, specs[0]!)] : [...new Set(specs.map((s) => watchKey(rm, s)))];
   }
 
   tryComplete(): boolean {
@@ -947,10 +958,23 @@ class DelayedFetch implements DelayedOperation {
     this.finish(this.rm.readAll(this.params, this.specs).reads);
   }
 
+  /** Runs inside whatever completed the fetch (often a produce's append): a throw must not escape there. */
   private finish(reads: LogRead[]): void {
     this.done = true;
-    this.onDone(reads);
+    let answer: R;
+    try {
+      answer = this.respond(materialize(reads));
+    } catch (e) {
+      this.reject(e);
+      return;
+    }
+    this.resolve(answer);
   }
+}
+
+/** The purgatory key of a fetched partition (a hosted partition has its key string already). */
+function watchKey(rm: ReplicaManager, s: FetchPartitionSpec): string {
+  return rm.getPartition(s.topic, s.partition)?.key ?? partitionKey(s.topic, s.partition);
 }
 
 /** A partition's produce result before its append: no error, no offsets yet. */
@@ -981,25 +1005,36 @@ function readSliceNow(slice: FileSlice): Buffer {
   return n === slice.size ? buf : buf.subarray(0, n);
 }
 
-/** The reads' slices as buffers (read now: see readSliceNow); a failed read answers KAFKA_STORAGE_ERROR. */
-function materialize(reads: readonly LogRead[]): FetchPartitionResult[] {
-  return reads.map((r): FetchPartitionResult => {
-    const base = {
-      errorCode: r.errorCode,
-      highWatermark: r.highWatermark,
-      lastStableOffset: r.lastStableOffset,
-      logStartOffset: r.logStartOffset,
-      divergingEpoch: r.divergingEpoch,
-      abortedTransactions: r.abortedTransactions,
-      currentLeader: r.currentLeader,
-    };
-    if (r.slice === undefined) return { ...base, records: EMPTY };
+/** A successful read of `p` (the leader hint only matters for errors). */
+function logRead(p: Partition, slice: FileSlice | undefined, divergingEpoch: LogRead['divergingEpoch'], aborted: LogRead['abortedTransactions']): LogRead {
+  return {
+    errorCode: ErrorCode.NONE,
+    highWatermark: p.highWatermark,
+    lastStableOffset: p.lastStableOffset,
+    logStartOffset: p.log.logStartOffset,
+    slice,
+    divergingEpoch,
+    abortedTransactions: aborted,
+    currentLeader: NO_LEADER,
+    records: EMPTY,
+  };
+}
+
+/**
+ * The reads' slices as buffers (read now: see readSliceNow), in place; a failed read answers
+ * KAFKA_STORAGE_ERROR. The reads are the results from then on.
+ */
+function materialize(reads: LogRead[]): FetchPartitionResult[] {
+  for (let i = 0; i < reads.length; i++) {
+    const r = reads[i]!;
+    if (r.slice === undefined) continue;
     try {
-      return { ...base, records: readSliceNow(r.slice) };
+      r.records = readSliceNow(r.slice);
     } catch {
-      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY, abortedTransactions: null };
+      reads[i] = { ...r, slice: undefined, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null };
     }
-  });
+  }
+  return reads;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -38,7 +38,6 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { isDeleteEnabled } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment } from './log-segment.js';
-import { floorIndex } from './sparse-index.js';
 import type { AppendedBatch, FileSlice, SegmentSettings } from './log-segment.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoints.js';
@@ -441,7 +440,21 @@ export class Log {
 
   /** Index of the segment containing `offset` (the last with base <= offset), or -1. */
   private segmentIndexFor(offset: number): number {
-    return floorIndex(this.segmentList.length, offset, (i) => this.segmentList[i]!.baseOffset);
+    // floorIndex spelled out: its key callback would be a closure per fetch.
+    const list = this.segmentList;
+    let lo = 0;
+    let hi = list.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
   }
 
   // ---- append --------------------------------------------------------------------------------
@@ -701,23 +714,29 @@ export class Log {
     }
     const bound = Math.min(upperBound, this.logEndOffsetValue);
     if (startOffset >= bound) return { fetchOffset: startOffset, slice: undefined };
-    return this.io('read', () => {
-      let i = Math.max(0, this.segmentIndexFor(startOffset));
-      for (; i < this.segmentList.length; i++) {
-        const seg = this.segmentList[i]!;
-        if (seg.baseOffset >= bound) break;
-        const next = this.segmentList[i + 1];
-        let maxPosition = seg.size;
-        // Only a bound below the log end needs a position: the log end is the end of the file.
-        if (bound < this.logEndOffsetValue && (next === undefined || next.baseOffset > bound)) {
-          const b = seg.translateOffset(bound);
-          if (b !== undefined) maxPosition = b.position;
-        }
-        const slice = seg.read(startOffset, maxBytes, maxPosition, minOneMessage);
-        if (slice !== undefined) return { fetchOffset: startOffset, slice };
+    // io() spelled out: its callback would be one more closure per fetch.
+    try {
+      return { fetchOffset: startOffset, slice: this.readSlice(startOffset, maxBytes, bound, minOneMessage) };
+    } catch (err) {
+      throw this.fail('read', err);
+    }
+  }
+
+  private readSlice(startOffset: number, maxBytes: number, bound: number, minOneMessage: boolean): FileSlice | undefined {
+    for (let i = Math.max(0, this.segmentIndexFor(startOffset)); i < this.segmentList.length; i++) {
+      const seg = this.segmentList[i]!;
+      if (seg.baseOffset >= bound) break;
+      const next = this.segmentList[i + 1];
+      let maxPosition = seg.size;
+      // Only a bound below the log end needs a position: the log end is the end of the file.
+      if (bound < this.logEndOffsetValue && (next === undefined || next.baseOffset > bound)) {
+        const b = seg.translateOffset(bound);
+        if (b !== undefined) maxPosition = b.position;
       }
-      return { fetchOffset: startOffset, slice: undefined };
-    });
+      const slice = seg.read(startOffset, maxBytes, maxPosition, minOneMessage);
+      if (slice !== undefined) return slice;
+    }
+    return undefined;
   }
 
   /** ListOffsets: the first offset whose timestamp is >= `timestamp`, or a special timestamp's answer. */
@@ -991,7 +1010,9 @@ export class Log {
    * whose last stable offset reaches `upperBound` — no later marker can abort anything below it.
    */
   collectAbortedTransactions(startOffset: number, upperBound: number): AbortedTxn[] {
-    return this.io('txn index', () => {
+    // io() spelled out, as in read(): read_committed fetches ask on every read.
+    this.checkOnline();
+    try {
       const out: AbortedTxn[] = [];
       const from = Math.max(0, this.segmentIndexFor(startOffset));
       for (let i = from; i < this.segmentList.length; i++) {
@@ -999,23 +1020,30 @@ export class Log {
         if (seg.txnIndex.search(startOffset, upperBound, out)) break;
       }
       return out;
-    });
+    } catch (err) {
+      throw this.fail('txn index', err);
+    }
   }
+
 
   /**
    * Kafka's fetch upper bound for the aborted-transactions list of a read: the offset of the first
    * offset-index entry at or past the slice's end, else the next segment's base (or the log end).
    */
   fetchUpperBoundOffset(startOffset: number, slice: FileSlice): number {
-    return this.io('read', () => {
+    this.checkOnline();
+    try {
       let i = Math.max(0, this.segmentIndexFor(startOffset));
       while (i < this.segmentList.length - 1 && this.segmentList[i]!.file !== slice.file) i++;
       const seg = this.segmentList[i]!;
       const bound = seg.fetchUpperBoundOffset(slice.position + slice.size);
       if (bound !== undefined) return bound;
       return this.segmentList[i + 1]?.baseOffset ?? this.logEndOffsetValue;
-    });
+    } catch (err) {
+      throw this.fail('read', err);
+    }
   }
+
 
   writeProducerSnapshot(offset: number, data: Buffer): void {
     this.io('producer snapshot', () => this.fs.writeFileAtomic(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX), data));

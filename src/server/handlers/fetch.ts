@@ -1,13 +1,13 @@
 import { ErrorCode } from '../../common/index.js';
 import { FetchRequest, FetchResponse, ZERO_UUID } from '../../protocol/index.js';
 import type { FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/index.js';
-import type { FetchPartitionResult, FetchPartitionSpec } from '../../replication/index.js';
+import type { FetchPartitionResult, FetchPartitionSpec, FetchReadContext } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import type { RequestContext } from '../handler.js';
 
-const NO_DIVERGENCE = Object.freeze({ epoch: -1, endOffset: -1 });
-const NO_SNAPSHOT = Object.freeze({ endOffset: -1, epoch: -1 });
 const INT32_MAX = 0x7fffffff;
+const EMPTY_RECORDS = Buffer.alloc(0);
 
 /**
  * Fetch v0-v17. Sessions (KIP-227, v7+), topic ids (v13+: an unknown id answers UNKNOWN_TOPIC_ID),
@@ -22,22 +22,26 @@ export function createFetchHandler(broker: BrokerContext) {
     response: FetchResponse,
     minVersion: 0,
     maxVersion: 17,
-    async handle(request, ctx) {
+    handle(request, ctx) {
       const v = ctx.apiVersion;
       const rm = broker.replicaManager;
       const usesTopicIds = v >= 13;
       const replicaId = v >= 15 ? request.replicaState.replicaId : request.replicaId;
-      const specs: FetchPartitionSpec[] = [];
-      const unknownIds: Array<{ topicId: string; partition: number }> = [];
+      let count = 0;
+      for (const t of request.topics) count += t.partitions.length;
+      // Sized up front (and trimmed below): growing from [] allocates room for 17.
+      const specs = new Array<FetchPartitionSpec>(count);
+      let known = 0;
+      let unknownIds: UnknownTopicId[] | undefined;
       for (const t of request.topics) {
         const name = usesTopicIds ? rm.topicName(t.topicId) : t.topic;
         const topicId = usesTopicIds ? t.topicId : (rm.topicId(t.topic) ?? ZERO_UUID);
         for (const p of t.partitions) {
           if (name === undefined) {
-            unknownIds.push({ topicId: t.topicId, partition: p.partition });
+            unknownIds = append(unknownIds, { topicId: t.topicId, partition: p.partition });
             continue;
           }
-          specs.push({
+          specs[known++] = {
             topic: name,
             topicId,
             partition: p.partition,
@@ -46,9 +50,10 @@ export function createFetchHandler(broker: BrokerContext) {
             partitionMaxBytes: p.partitionMaxBytes,
             currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
             lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1,
-          });
+          };
         }
       }
+      specs.length = known;
       const forgotten: Array<{ topic: string; topicId: string; partition: number }> = [];
       if (v >= 7) {
         for (const f of request.forgottenTopicsData) {
@@ -66,58 +71,81 @@ export function createFetchHandler(broker: BrokerContext) {
         return FetchResponse.create({ throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] });
       }
       const fetchMaxBytes = replicaId >= 0 ? INT32_MAX : broker.config().get('fetch.max.bytes');
-      const results = await rm.fetchMessages(
-        {
-          replicaId,
-          maxWaitMs: request.maxWaitMs,
-          minBytes: request.minBytes,
-          maxBytes: v >= 3 ? Math.min(request.maxBytes, fetchMaxBytes) : INT32_MAX,
-          isolationLevel: v >= 4 ? request.isolationLevel : 0,
-          apiVersion: v,
-        },
-        fetchContext.partitions,
-      );
-      const include = fetchContext.select(
-        results.map((r) => ({
-          errorCode: r.errorCode,
-          highWatermark: r.highWatermark,
-          lastStableOffset: r.lastStableOffset,
-          logStartOffset: r.logStartOffset,
-          recordsBytes: r.records.length,
-          diverging: r.divergingEpoch !== null,
-        })),
-      );
-      const leaders = new Set<number>();
-      const responses: FetchResponseFetchableTopicResponse[] = [];
-      const add = (topic: string, topicId: string, data: FetchResponsePartitionData): void => {
-        const last = responses.at(-1);
-        if (last !== undefined && last.topic === topic && last.topicId === topicId) last.partitions.push(data);
-        else responses.push({ topic, topicId, partitions: [data] });
+      const params = {
+        replicaId,
+        maxWaitMs: request.maxWaitMs,
+        minBytes: request.minBytes,
+        maxBytes: v >= 3 ? Math.min(request.maxBytes, fetchMaxBytes) : INT32_MAX,
+        isolationLevel: v >= 4 ? request.isolationLevel : 0,
+        apiVersion: v,
       };
-      fetchContext.partitions.forEach((spec, i) => {
-        if (!include[i]) return;
-        const r = results[i]!;
-        add(spec.topic, spec.topicId, partitionData(spec.partition, r, leaders));
-      });
-      for (const u of unknownIds) add('', u.topicId, errorData(u.partition, ErrorCode.UNKNOWN_TOPIC_ID));
-      const nodeEndpoints = v >= 16 ? rm.nodeEndpoints(leaders, ctx.connection.listenerName) : [];
-      return FetchResponse.create({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: fetchContext.sessionId, responses, nodeEndpoints });
+      // Answered at once (a plain response) or when the long poll ends (a promise of one).
+      return rm.fetchMessages(params, fetchContext.partitions, (results) => fetchResponse(fetchContext, results, unknownIds, rm, ctx));
     },
   });
 }
 
-function partitionData(partition: number, r: FetchPartitionResult, leaders: Set<number>): FetchResponsePartitionData {
-  const hintLeader = (r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || r.errorCode === ErrorCode.FENCED_LEADER_EPOCH) && r.currentLeader.leaderId >= 0;
-  if (hintLeader) leaders.add(r.currentLeader.leaderId);
+interface UnknownTopicId {
+  topicId: string;
+  partition: number;
+}
+
+/** `list` with `item` appended (created on first use: most fetches name no unknown topic id, or one topic). */
+function append<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
+}
+
+/** The response to a fetch, once read: the partitions the fetch context lists, grouped by topic in order. */
+function fetchResponse(
+  fetchContext: FetchReadContext,
+  results: readonly FetchPartitionResult[],
+  unknownIds: readonly UnknownTopicId[] | undefined,
+  rm: BrokerContext['replicaManager'],
+  ctx: RequestContext,
+): FetchResponse {
+  let leaders: Set<number> | undefined;
+  let responses: FetchResponseFetchableTopicResponse[] | undefined;
+  let last: FetchResponseFetchableTopicResponse | undefined;
+  const specs = fetchContext.partitions;
+  for (let i = 0; i < specs.length; i++) {
+    const r = results[i]!;
+    if (!fetchContext.listed(i, r)) continue;
+    const spec = specs[i]!;
+    const hintLeader = (r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || r.errorCode === ErrorCode.FENCED_LEADER_EPOCH) && r.currentLeader.leaderId >= 0;
+    if (hintLeader) (leaders ??= new Set()).add(r.currentLeader.leaderId);
+    const data = partitionData(spec.partition, r, hintLeader);
+    if (last !== undefined && last.topic === spec.topic && last.topicId === spec.topicId) last.partitions.push(data);
+    else responses = append(responses, (last = { topic: spec.topic, topicId: spec.topicId, partitions: [data] }));
+  }
+  for (const u of unknownIds ?? []) {
+    const data = errorData(u.partition, ErrorCode.UNKNOWN_TOPIC_ID);
+    if (last !== undefined && last.topic === '' && last.topicId === u.topicId) last.partitions.push(data);
+    else responses = append(responses, (last = { topic: '', topicId: u.topicId, partitions: [data] }));
+  }
+  const nodeEndpoints = ctx.apiVersion >= 16 && leaders !== undefined ? rm.nodeEndpoints(leaders, ctx.connection.listenerName) : [];
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: fetchContext.sessionId, responses: responses ?? [], nodeEndpoints };
+}
+
+/*
+ * The nested structs a partition usually answers with are shared, frozen constants: the encoder
+ * only reads them, and fresh copies were three objects per partition per fetch.
+ */
+const NO_DIVERGENCE = Object.freeze({ epoch: -1, endOffset: -1 });
+const NO_SNAPSHOT = Object.freeze({ endOffset: -1, epoch: -1 });
+const NO_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
+
+function partitionData(partition: number, r: FetchPartitionResult, hintLeader: boolean): FetchResponsePartitionData {
   return {
     partitionIndex: partition,
     errorCode: r.errorCode,
     highWatermark: r.highWatermark,
     lastStableOffset: r.lastStableOffset,
     logStartOffset: r.logStartOffset,
-    divergingEpoch: r.divergingEpoch === null ? { ...NO_DIVERGENCE } : { epoch: r.divergingEpoch.epoch, endOffset: r.divergingEpoch.endOffset },
-    currentLeader: hintLeader ? { leaderId: r.currentLeader.leaderId, leaderEpoch: r.currentLeader.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { ...NO_SNAPSHOT },
+    divergingEpoch: r.divergingEpoch === null ? NO_DIVERGENCE : { epoch: r.divergingEpoch.epoch, endOffset: r.divergingEpoch.endOffset },
+    currentLeader: hintLeader ? { leaderId: r.currentLeader.leaderId, leaderEpoch: r.currentLeader.leaderEpoch } : NO_LEADER,
+    snapshotId: NO_SNAPSHOT,
     abortedTransactions: r.abortedTransactions,
     preferredReadReplica: -1,
     records: r.records,
@@ -131,11 +159,11 @@ function errorData(partition: number, errorCode: number): FetchResponsePartition
     highWatermark: -1,
     lastStableOffset: -1,
     logStartOffset: -1,
-    divergingEpoch: { ...NO_DIVERGENCE },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { ...NO_SNAPSHOT },
+    divergingEpoch: NO_DIVERGENCE,
+    currentLeader: NO_LEADER,
+    snapshotId: NO_SNAPSHOT,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: Buffer.alloc(0),
+    records: EMPTY_RECORDS,
   };
 }

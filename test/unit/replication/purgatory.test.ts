@@ -105,4 +105,42 @@ describe('Purgatory', () => {
       }
     }
   });
+
+  it('checks every watcher of a key exactly while it waits: several per key, several keys per operation, many keys (randomized)', () => {
+    let seed = 777;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const p = new Purgatory();
+    const waiting = new Set<Op>();
+    let checks = 0;
+    // Past 2000 distinct keys, so emptied watcher lists are swept too.
+    for (let step = 0; step < 30_000; step++) {
+      const key = `k${step < 20_000 ? rnd(3000) : rnd(5)}`;
+      if (rnd(2) === 0) {
+        const keys = [key, ...(rnd(3) === 0 ? [`k${rnd(5)}`] : [])];
+        const op = new Op(Number.MAX_SAFE_INTEGER, [...new Set(keys)]);
+        const tryComplete = op.tryComplete.bind(op);
+        op.tryComplete = () => {
+          assert.equal(op.outcome, undefined, 'a completed operation is not checked again');
+          checks++;
+          return tryComplete();
+        };
+        p.tryCompleteElseWatch(op);
+        waiting.add(op);
+      } else {
+        for (const op of waiting) if (rnd(3) === 0) op.ready = true;
+        const due = [...waiting].filter((o) => o.ready && o.keys.includes(key));
+        const before = checks;
+        assert.equal(p.checkAndComplete(key), due.length);
+        assert.equal(checks - before, [...waiting].filter((o) => o.keys.includes(key)).length, 'every watcher checked once');
+        for (const op of due) {
+          assert.equal(op.outcome, 'completed');
+          waiting.delete(op);
+        }
+        assert.equal(p.size, waiting.size);
+      }
+    }
+  });
 });
