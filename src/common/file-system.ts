@@ -60,8 +60,15 @@ export interface FileSystem {
    * `.checkpoint.part` snapshots) names the suffix.
    */
   writeFileAtomic(path: string, data: Buffer, tempSuffix?: string): void;
+  /**
+   * Creates or replaces `path` with `data` and fdatasyncs it, all on the thread pool: the first
+   * half of an atomic replace done off the event loop (the caller renames it into place and calls
+   * `syncDirAsync`; see storage's CheckpointFile for why the rename stays with the caller).
+   */
+  writeFileAsync(path: string, data: Buffer): Promise<void>;
   /** Makes directory entries (creates, renames, unlinks) durable. */
   syncDir(path: string): void;
+  syncDirAsync(path: string): Promise<void>;
 }
 
 /** writeFileAtomic's temp file suffix unless the caller names one. */

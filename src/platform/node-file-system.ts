@@ -130,6 +130,24 @@ export class NodeFileSystem implements FileSystem {
     fs.renameSync(tmp, path);
     this.syncDir(dirname(path));
   }
+  async writeFileAsync(path: string, data: Buffer): Promise<void> {
+    const file = await fs.promises.open(path, 'w', 0o644);
+    try {
+      let done = 0;
+      while (done < data.length) done += (await file.write(data, done, data.length - done, done)).bytesWritten;
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+  }
+  async syncDirAsync(path: string): Promise<void> {
+    const dir = await fs.promises.open(path, fs.constants.O_RDONLY);
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
   syncDir(path: string): void {
     const fd = fs.openSync(path, fs.constants.O_RDONLY);
     try {

@@ -42,10 +42,15 @@ export function readOffsetCheckpoint(fs: FileSystem, path: string): Map<string, 
   return out;
 }
 
-export function writeOffsetCheckpoint(fs: FileSystem, path: string, entries: Iterable<[TopicPartition, number]>): void {
+/** The bytes of an offset checkpoint holding `entries`. */
+export function formatOffsetCheckpoint(entries: Iterable<[TopicPartition, number]>): Buffer {
   const lines: string[] = [];
   for (const [tp, offset] of entries) lines.push(`${tp.topic} ${tp.partition} ${offset}`);
-  fs.writeFileAtomic(path, formatLines(lines));
+  return formatLines(lines);
+}
+
+export function writeOffsetCheckpoint(fs: FileSystem, path: string, entries: Iterable<[TopicPartition, number]>): void {
+  fs.writeFileAtomic(path, formatOffsetCheckpoint(entries));
 }
 
 export interface EpochEntry {
@@ -63,8 +68,9 @@ export function readLeaderEpochCheckpoint(fs: FileSystem, path: string): EpochEn
   });
 }
 
-export function writeLeaderEpochCheckpoint(fs: FileSystem, path: string, entries: readonly EpochEntry[]): void {
-  fs.writeFileAtomic(path, formatLines(entries.map((e) => `${e.epoch} ${e.startOffset}`)));
+/** The bytes of a leader-epoch checkpoint holding `entries`. */
+export function formatLeaderEpochCheckpoint(entries: readonly EpochEntry[]): Buffer {
+  return formatLines(entries.map((e) => `${e.epoch} ${e.startOffset}`));
 }
 
 /** `partition.metadata`: the topic id of the partition's topic. */

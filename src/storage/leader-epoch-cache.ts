@@ -1,5 +1,6 @@
 import type { FileSystem } from '../common/index.js';
-import { readLeaderEpochCheckpoint, writeLeaderEpochCheckpoint } from './checkpoints.js';
+import { CheckpointFile } from './checkpoint-file.js';
+import { formatLeaderEpochCheckpoint, readLeaderEpochCheckpoint } from './checkpoints.js';
 import type { EpochEntry } from './checkpoints.js';
 
 export interface EpochEndOffset {
@@ -9,18 +10,28 @@ export interface EpochEndOffset {
 }
 
 /**
- * Leader epoch → start offset, for OffsetForLeaderEpoch and follower truncation. Written through
- * to `leader-epoch-checkpoint` on every change (changes are rare: one per leader election).
- * Invariant: epochs and start offsets strictly increase.
+ * Leader epoch → start offset, for OffsetForLeaderEpoch and follower truncation, kept in
+ * `leader-epoch-checkpoint`. Invariant: epochs and start offsets strictly increase.
+ *
+ * When the file is written (Kafka 3.8+, KAFKA-15046): a new epoch (`assign`) and `clear` are
+ * written before the call returns, so the file never misses an epoch the log has data of; the
+ * truncations (retention, DeleteRecords, follower truncation) change the cache at once and write
+ * the file off the event loop. A crash before that write leaves a stale file, which is safe: on
+ * load the log truncates the cache to its end offset and to its start offset again. The writes
+ * are ordered (see CheckpointFile): the file ends with the newest content.
  */
 export class LeaderEpochCache {
   private entries: EpochEntry[];
+  private readonly file: CheckpointFile;
 
+  /** `onAsyncWriteError`: a background write failed (the owner takes the log offline). */
   constructor(
-    private readonly fs: FileSystem,
-    private readonly path: string,
+    fs: FileSystem,
+    path: string,
+    private readonly onAsyncWriteError: (err: unknown) => void = () => {},
   ) {
     this.entries = readLeaderEpochCheckpoint(fs, path);
+    this.file = new CheckpointFile(fs, path);
   }
 
   all(): readonly EpochEntry[] {
@@ -40,7 +51,7 @@ export class LeaderEpochCache {
     if (last !== undefined && epoch <= last.epoch) return;
     this.entries = this.entries.filter((e) => e.startOffset < startOffset);
     this.entries.push({ epoch, startOffset });
-    this.flush();
+    this.writeSync();
   }
 
   /** For OffsetForLeaderEpoch: the end offset of `epoch` (start of the next larger epoch, or logEndOffset). */
@@ -71,7 +82,7 @@ export class LeaderEpochCache {
     const keep = this.entries.filter((e) => e.startOffset < endOffset);
     if (keep.length === this.entries.length) return;
     this.entries = keep;
-    this.flush();
+    this.writeAsync();
   }
 
   /** Log start moved to `startOffset`: earlier entries collapse into one starting there. */
@@ -85,15 +96,30 @@ export class LeaderEpochCache {
     const updated = [moved, ...next];
     if (i === 0 && moved === first) return;
     this.entries = updated;
-    this.flush();
+    this.writeAsync();
   }
 
+  /** Drops every entry (the log restarts empty); written before returning, as Kafka's clearAndFlush. */
   clear(): void {
     this.entries = [];
-    this.flush();
+    this.writeSync();
   }
 
-  private flush(): void {
-    writeLeaderEpochCheckpoint(this.fs, this.path, this.entries);
+  /** Resolves once no background write is in flight. Never rejects. */
+  writesDone(): Promise<void> {
+    return this.file.idle();
+  }
+
+  /** The directory is going away: background writes in flight end without touching it. */
+  close(): void {
+    this.file.close();
+  }
+
+  private writeSync(): void {
+    this.file.writeSync(formatLeaderEpochCheckpoint(this.entries));
+  }
+
+  private writeAsync(): void {
+    this.file.writeAsync(formatLeaderEpochCheckpoint(this.entries)).catch(this.onAsyncWriteError);
   }
 }

@@ -1,12 +1,8 @@
 import { join } from 'node:path';
 import type { Cancel, Clock, FileSystem, Scheduler } from '../common/index.js';
 import { fsErrorCode } from '../common/index.js';
-import {
-  readMetaProperties,
-  readOffsetCheckpoint,
-  writeMetaProperties,
-  writeOffsetCheckpoint,
-} from './checkpoints.js';
+import { CheckpointFile } from './checkpoint-file.js';
+import { formatOffsetCheckpoint, readMetaProperties, readOffsetCheckpoint, writeMetaProperties } from './checkpoints.js';
 import type { MetaProperties } from './checkpoints.js';
 import { StorageError } from './errors.js';
 import type { StorageLogger } from './errors.js';
@@ -56,6 +52,8 @@ interface LogDirState {
   readonly logs: Map<string, Log>;
   /** Partitions found in the dir that could not be opened because the dir failed. */
   readonly unopened: Set<string>;
+  /** The dir's checkpoint files by name, created on first write. */
+  readonly checkpoints: Map<string, CheckpointFile>;
 }
 
 export type PartitionStorageState = 'online' | 'offline' | 'absent';
@@ -92,7 +90,7 @@ export class LogManager {
     this.clock = params.clock;
     this.logger = params.logger;
     this.config = { ...DEFAULT_LOG_MANAGER_CONFIG, ...params.managerConfig };
-    this.dirs = params.logDirs.map((path) => ({ path, offline: false, logs: new Map(), unopened: new Set<string>() }));
+    this.dirs = params.logDirs.map((path) => ({ path, offline: false, logs: new Map(), unopened: new Set<string>(), checkpoints: new Map() }));
     this.cleaner = new LogCleaner({
       fs: this.fs,
       clock: this.clock,
@@ -321,17 +319,20 @@ export class LogManager {
     }
     if (now >= this.nextRecoveryCheckpointMs) {
       this.nextRecoveryCheckpointMs = now + this.config.flushOffsetCheckpointIntervalMs;
-      this.checkpointRecoveryPoints();
+      void this.checkpointRecoveryPoints();
     }
     if (now >= this.nextStartCheckpointMs) {
       this.nextStartCheckpointMs = now + this.config.flushStartOffsetCheckpointIntervalMs;
-      this.checkpointLogStartOffsets();
+      void this.checkpointLogStartOffsets();
     }
     if (this.config.cleanerEnable && now >= this.nextCleanerMs) {
       this.nextCleanerMs = now + this.config.cleanerBackoffMs;
       this.runCleaner();
     }
     this.deletePending();
+    // The checkpoint writes run on the thread pool; the next poll starts after them, as Kafka's
+    // scheduled tasks do not overlap themselves.
+    await this.checkpointWritesDone();
     return this.nextDeadline();
   }
 
@@ -403,7 +404,7 @@ export class LogManager {
     this.forEachOnlineLog('compaction', (log, dir) => {
       if (isCompacted(log.config.cleanupPolicy) && this.cleaner.maybeClean(log, dir.path)) cleaned++;
     });
-    if (cleaned > 0) this.checkpointCleaner();
+    if (cleaned > 0) void this.checkpointCleaner();
     return cleaned;
   }
 
@@ -419,37 +420,70 @@ export class LogManager {
 
   // ---- checkpoints -----------------------------------------------------------------------------
 
-  /** Writes `file` in every online dir with the entries `entriesOf` gives for it; a failure takes that dir offline. */
-  private writeDirCheckpoint(file: string, entriesOf: (dir: LogDirState) => Iterable<[TopicPartition, number]>): void {
+  /**
+   * Writes `file` in every online dir with the entries `entriesOf` gives for it: the content is
+   * computed now, the atomic replace (temp file, fdatasync, rename, dir fsync) runs off the event
+   * loop, one write of a file at a time (CheckpointFile). Resolves when the writes are done; a
+   * failure takes that dir offline (never rejects). `sync`: written before returning (shutdown).
+   */
+  private writeDirCheckpoint(file: string, entriesOf: (dir: LogDirState) => Iterable<[TopicPartition, number]>, sync: boolean): Promise<void> {
+    const writes: Promise<void>[] = [];
     for (const dir of this.dirs) {
       if (dir.offline) continue;
-      try {
-        writeOffsetCheckpoint(this.fs, join(dir.path, file), entriesOf(dir));
-      } catch (err) {
-        this.markDirOffline(dir, err, `writing ${file}`);
+      const checkpoint = this.checkpointFile(dir, file);
+      const data = formatOffsetCheckpoint(entriesOf(dir));
+      if (sync) {
+        try {
+          checkpoint.writeSync(data);
+        } catch (err) {
+          this.markDirOffline(dir, err, `writing ${file}`);
+        }
+        continue;
       }
+      writes.push(checkpoint.writeAsync(data).catch((err: unknown) => this.markDirOffline(dir, err, `writing ${file}`)));
     }
+    return Promise.all(writes).then(() => {});
   }
 
-  private writeLogCheckpoint(file: string, value: (log: Log) => number): void {
-    this.writeDirCheckpoint(file, (dir) => {
-      const entries: Array<[TopicPartition, number]> = [];
-      for (const log of dir.logs.values()) if (!log.isOffline) entries.push([log.topicPartition, value(log)]);
-      return entries;
-    });
+  private checkpointFile(dir: LogDirState, file: string): CheckpointFile {
+    let checkpoint = dir.checkpoints.get(file);
+    if (checkpoint === undefined) {
+      checkpoint = new CheckpointFile(this.fs, join(dir.path, file));
+      dir.checkpoints.set(file, checkpoint);
+    }
+    return checkpoint;
   }
 
-  checkpointRecoveryPoints(): void {
-    this.writeLogCheckpoint(RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint);
-    this.writeLogCheckpoint(REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark);
+  private writeLogCheckpoint(file: string, value: (log: Log) => number, sync: boolean): Promise<void> {
+    return this.writeDirCheckpoint(
+      file,
+      (dir) => {
+        const entries: Array<[TopicPartition, number]> = [];
+        for (const log of dir.logs.values()) if (!log.isOffline) entries.push([log.topicPartition, value(log)]);
+        return entries;
+      },
+      sync,
+    );
   }
 
-  checkpointLogStartOffsets(): void {
-    this.writeLogCheckpoint(LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset);
+  checkpointRecoveryPoints(sync = false): Promise<void> {
+    return Promise.all([
+      this.writeLogCheckpoint(RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint, sync),
+      this.writeLogCheckpoint(REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark, sync),
+    ]).then(() => {});
   }
 
-  checkpointCleaner(): void {
-    this.writeDirCheckpoint(CLEANER_OFFSET_CHECKPOINT, (dir) => this.cleaner.checkpointEntries(dir.path));
+  checkpointLogStartOffsets(sync = false): Promise<void> {
+    return this.writeLogCheckpoint(LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset, sync);
+  }
+
+  checkpointCleaner(sync = false): Promise<void> {
+    return this.writeDirCheckpoint(CLEANER_OFFSET_CHECKPOINT, (dir) => this.cleaner.checkpointEntries(dir.path), sync);
+  }
+
+  /** Resolves once no checkpoint write is in flight. Never rejects. */
+  async checkpointWritesDone(): Promise<void> {
+    for (const dir of this.dirs) for (const checkpoint of dir.checkpoints.values()) await checkpoint.idle();
   }
 
   /** Flushes everything, writes checkpoints and the clean-shutdown marker, closes every log. */
@@ -468,9 +502,11 @@ export class LogManager {
       }
       await Promise.all(closing);
     }
-    this.checkpointRecoveryPoints();
-    this.checkpointLogStartOffsets();
-    this.checkpointCleaner();
+    // The final state is written last, after any periodic write still in flight.
+    await this.checkpointWritesDone();
+    void this.checkpointRecoveryPoints(true);
+    void this.checkpointLogStartOffsets(true);
+    void this.checkpointCleaner(true);
     for (const dir of this.dirs) {
       if (dir.offline) {
         for (const log of dir.logs.values()) log.closeHandles();

@@ -571,12 +571,20 @@ export class LogSegment {
     this.timeIndex.flush();
   }
 
-  /** fdatasync of the log file; index files are written and synced too when `withIndexes`. */
+  /**
+   * fdatasync of the log file; index files are written and synced too when `withIndexes`, one
+   * after the other on the thread pool (Kafka flushes them on a scheduler thread).
+   */
   async flush(withIndexes: boolean): Promise<void> {
+    // Between the steps the segment may have been deleted (retention, truncation): its file is
+    // closed first, and then nothing of it needs to be durable any more.
     if (withIndexes) {
-      this.offsetIndex.sync();
-      this.timeIndex.sync();
-      this.txnIndex.sync();
+      await this.offsetIndex.syncAsync();
+      if (this.file.isClosed) return;
+      await this.timeIndex.syncAsync();
+      if (this.file.isClosed) return;
+      await this.txnIndex.syncAsync();
+      if (this.file.isClosed) return;
     }
     await this.fs.fdatasync(this.file.fd);
   }

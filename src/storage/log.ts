@@ -1,4 +1,4 @@
-import { AssertionError, assert } from '../common/index.js';
+import { AssertionError, assert, fsErrorCode } from '../common/index.js';
 import type { Clock, FileSystem } from '../common/index.js';
 import { dirname, join } from 'node:path';
 import {
@@ -186,6 +186,11 @@ export class Log {
   private deletionsInFlight = 0;
   private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing = false;
+  /**
+   * Producer snapshots written by roll() without an fdatasync (Kafka's takeSnapshot(false)); the
+   * flush round makes them durable before the recovery point passes them.
+   */
+  private readonly unsyncedSnapshots = new Set<number>();
   topicId: string | undefined;
   /**
    * After an unclean shutdown: the base offset of the first segment recovery revalidated (their txn
@@ -206,7 +211,9 @@ export class Log {
     this.onIoErrorGiven = p.onIoError !== undefined;
     this.lastFlushMs = p.clock.monotonicMs();
     this.fs.mkdir(p.dir);
-    this.leaderEpochCache = new LeaderEpochCache(p.fs, join(p.dir, LEADER_EPOCH_CHECKPOINT));
+    this.leaderEpochCache = new LeaderEpochCache(p.fs, join(p.dir, LEADER_EPOCH_CHECKPOINT), (err) => {
+      this.fail('leader epoch checkpoint', err);
+    });
     this.topicId = p.topicId;
   }
 
@@ -627,8 +634,9 @@ export class Log {
       const seg = this.newSegment(baseOffset);
       this.segmentList.push(seg);
       const snapshot = this.hooks.takeSnapshot?.(baseOffset);
-      if (snapshot !== undefined) this.writeProducerSnapshot(baseOffset, snapshot);
-      // Kafka flushes the finished segment in the background and moves the recovery point to it.
+      if (snapshot !== undefined) this.writeUnsyncedProducerSnapshot(baseOffset, snapshot);
+      // Kafka flushes the finished segment (and the snapshot) in the background and moves the
+      // recovery point to it.
       if (old.size > 0) void this.flush().catch(() => {});
       return seg;
     });
@@ -669,12 +677,16 @@ export class Log {
           // Closed without a flush since these appends: their bytes may never reach the file.
           this.checkOnline();
           const active = this.activeSegment;
-          const from = Math.max(0, this.segmentIndexFor(this.recoveryPointValue));
+          const recoveryPoint = this.recoveryPointValue;
+          const from = Math.max(0, this.segmentIndexFor(recoveryPoint));
           const segs = this.segmentList.slice(from);
+          const snapshotsSynced = await this.syncProducerSnapshots(target);
           for (const seg of segs) {
             if (seg.file.isClosed) continue;
             await seg.flush(seg !== active);
           }
+          // New files (a segment rolled, a snapshot) need their directory entries durable too.
+          if (snapshotsSynced || segs.some((seg) => seg.baseOffset >= recoveryPoint)) await this.syncDirIfExists();
           if (target > this.recoveryPointValue) this.recoveryPointValue = Math.min(target, this.logEndOffsetValue);
           this.lastFlushMs = this.clock.monotonicMs();
           for (const w of waiters) w.resolve();
@@ -1049,6 +1061,80 @@ export class Log {
     this.io('producer snapshot', () => this.fs.writeFileAtomic(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX), data));
   }
 
+  /**
+   * A roll's snapshot, as Kafka 3.9 takes it (takeSnapshot(false)): written straight to its file
+   * (a new one: its offset is past every snapshot so far) without an fdatasync, which the flush
+   * round does off the event loop (`syncProducerSnapshots`). A crash before that can leave it torn
+   * or empty: loading then falls back to an older snapshot, as a corrupt one always did.
+   */
+  private writeUnsyncedProducerSnapshot(offset: number, data: Buffer): void {
+    const fd = this.fs.open(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX), 'create');
+    try {
+      this.fs.truncate(fd, 0);
+      this.fs.write(fd, data, 0, data.length, 0);
+    } finally {
+      this.fs.close(fd);
+    }
+    this.unsyncedSnapshots.add(offset);
+  }
+
+  /**
+   * Kafka's flushProducerStateSnapshot: fdatasyncs, on the thread pool, the unsynced snapshots at or
+   * below `upTo` (the flush round's target), before the round moves the recovery point. A snapshot
+   * deleted meanwhile (truncation, retention) is skipped. Returns whether any was synced.
+   */
+  private async syncProducerSnapshots(upTo: number): Promise<boolean> {
+    let synced = false;
+    for (const offset of [...this.unsyncedSnapshots]) {
+      if (offset > upTo) continue;
+      const fd = this.openIfExists(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX));
+      if (fd !== undefined) {
+        try {
+          await this.fs.fdatasync(fd);
+        } finally {
+          await this.fs.closeAsync(fd);
+        }
+        synced = true;
+      }
+      this.unsyncedSnapshots.delete(offset);
+    }
+    return synced;
+  }
+
+  /** The same, blocking, for closeSync(): every unsynced snapshot. */
+  private syncProducerSnapshotsSync(): void {
+    if (this.unsyncedSnapshots.size === 0) return;
+    for (const offset of this.unsyncedSnapshots) {
+      const fd = this.openIfExists(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX));
+      if (fd === undefined) continue;
+      try {
+        this.fs.fdatasyncSync(fd);
+      } finally {
+        this.fs.close(fd);
+      }
+    }
+    this.unsyncedSnapshots.clear();
+    this.fs.syncDir(this.dir);
+  }
+
+  private openIfExists(path: string): number | undefined {
+    try {
+      return this.fs.open(path, 'read');
+    } catch (err) {
+      if (fsErrorCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** A directory fsync on the thread pool; the directory may have been renamed away (partition deleted) meanwhile, as Kafka's flushDirIfExists allows. */
+  private async syncDirIfExists(): Promise<void> {
+    try {
+      await this.fs.syncDirAsync(this.dir);
+    } catch (err) {
+      if (fsErrorCode(err) !== 'ENOENT') throw err;
+    }
+  }
+
   producerSnapshotOffsets(): number[] {
     return this.fs
       .readdir(this.dir)
@@ -1060,19 +1146,28 @@ export class Log {
 
   latestProducerSnapshot(): { offset: number; data: Buffer } | undefined {
     const offset = this.producerSnapshotOffsets().at(-1);
-    if (offset === undefined) return undefined;
+    return offset === undefined ? undefined : this.producerSnapshot(offset);
+  }
+
+  producerSnapshot(offset: number): { offset: number; data: Buffer } | undefined {
     const data = this.fs.readFile(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX));
     return data === undefined ? undefined : { offset, data };
   }
 
   private deleteSnapshotsAfter(offset: number): void {
-    for (const o of this.producerSnapshotOffsets()) if (o > offset) this.fs.unlink(segmentFile(this.dir, o, SNAPSHOT_SUFFIX));
+    for (const o of this.producerSnapshotOffsets()) if (o > offset) this.deleteSnapshot(o);
   }
 
   /** Keeps the newest snapshot even when below `offset`, so producer state can still be restored. */
   private deleteSnapshotsBefore(offset: number): void {
     const all = this.producerSnapshotOffsets();
-    for (const o of all.slice(0, -1)) if (o < offset) this.fs.unlink(segmentFile(this.dir, o, SNAPSHOT_SUFFIX));
+    for (const o of all.slice(0, -1)) if (o < offset) this.deleteSnapshot(o);
+  }
+
+  /** Removes the snapshot at `offset` (a corrupt one found at load too, as Kafka does). */
+  deleteSnapshot(offset: number): void {
+    this.fs.unlink(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX));
+    this.unsyncedSnapshots.delete(offset);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -1080,6 +1175,7 @@ export class Log {
   /** Clean close: waits for an in-flight flush, then closeSync(), then for the segment deletions it started. */
   async close(): Promise<void> {
     if (this.flushing) await this.flush().catch(() => {});
+    await this.leaderEpochCache.writesDone();
     this.closeSync();
     await this.deletionsDone();
   }
@@ -1094,6 +1190,7 @@ export class Log {
       return;
     }
     this.io('close', () => {
+      this.syncProducerSnapshotsSync();
       const snapshot = this.hooks.takeSnapshot?.(this.logEndOffsetValue);
       if (snapshot !== undefined) this.writeProducerSnapshot(this.logEndOffsetValue, snapshot);
       const from = Math.max(0, this.segmentIndexFor(this.recoveryPointValue));
@@ -1134,9 +1231,11 @@ export class Log {
    */
   delete(): Promise<void> {
     this.closeHandles();
+    this.leaderEpochCache.close();
     const doomed = join(dirname(this.dir), deleteDirName(this.topicPartition, nextDeleteDirId(this.clock.nowMs())));
     this.fs.rename(this.dir, doomed);
-    return removeFlatDirAsync(this.fs, doomed);
+    // A checkpoint write in flight may still create its temp file: remove the directory after it.
+    return this.leaderEpochCache.writesDone().then(() => removeFlatDirAsync(this.fs, doomed));
   }
 
   /** Raw bytes of `[position, position + size)` of a segment: test and tool helper. */

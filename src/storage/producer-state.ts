@@ -343,22 +343,46 @@ export class ProducerStateManager implements ProducerStateHooks {
     this.mapEndOffset = end;
   }
 
+  /**
+   * The newest snapshot at or below `end` that parses. A corrupt one (a roll's snapshot is written
+   * without an fdatasync, so a power cut can tear it) is removed and the next older one tried, as
+   * Kafka does; with none left the state is rebuilt from the log start.
+   */
   private readLatestSnapshot(log: Log, end: number): { offset: number; entries: ProducerSnapshotEntry[] } | undefined {
-    let found: { offset: number; data: Buffer } | undefined;
+    let offsets: number[];
     try {
-      found = log.latestProducerSnapshot();
+      offsets = log.producerSnapshotOffsets().filter((o) => o <= end);
     } catch (err) {
-      this.logger.warn(`producer state of ${this.name}: cannot read the latest snapshot, rebuilding from the log: ${String(err)}`);
+      this.logger.warn(`producer state of ${this.name}: cannot list snapshots, rebuilding from the log: ${String(err)}`);
       return undefined;
     }
-    if (found === undefined || found.offset > end) return undefined;
+    for (let i = offsets.length - 1; i >= 0; i--) {
+      const offset = offsets[i]!;
+      let found: { offset: number; data: Buffer } | undefined;
+      try {
+        found = log.producerSnapshot(offset);
+      } catch (err) {
+        this.logger.warn(`producer state of ${this.name}: cannot read snapshot ${offset}, rebuilding from the log: ${String(err)}`);
+        return undefined;
+      }
+      if (found === undefined) continue;
+      try {
+        return { offset, entries: readProducerSnapshot(found.data) };
+      } catch (err) {
+        if (!(err instanceof CorruptProducerSnapshotError)) throw err;
+        this.logger.warn(`producer state of ${this.name}: snapshot ${offset} is corrupt (${err.message}); trying an older one`);
+        this.removeCorruptSnapshot(log, offset);
+      }
+    }
+    return undefined;
+  }
+
+  private removeCorruptSnapshot(log: Log, offset: number): void {
     try {
-      return { offset: found.offset, entries: readProducerSnapshot(found.data) };
+      log.deleteSnapshot(offset);
     } catch (err) {
-      if (!(err instanceof CorruptProducerSnapshotError)) throw err;
-      // Kafka then tries the next older snapshot; replaying from the log start rebuilds the same state.
-      this.logger.warn(`producer state of ${this.name}: snapshot ${found.offset} is corrupt (${err.message}); rebuilding from the log`);
-      return undefined;
+      // Left in place it is only tried (and skipped) again at the next load.
+      this.logger.warn(`producer state of ${this.name}: cannot remove corrupt snapshot ${offset}: ${String(err)}`);
     }
   }
 

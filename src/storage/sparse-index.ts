@@ -137,6 +137,18 @@ export abstract class SparseIndex {
     this.fileLength = length;
   }
 
+  /** sync() with the fdatasync on the thread pool (the flush of a rolled segment). */
+  async syncAsync(): Promise<void> {
+    if (!this.loaded) return;
+    this.flush();
+    const fd = this.fs.open(this.path, 'create');
+    try {
+      await this.fs.fdatasync(fd);
+    } finally {
+      await this.fs.closeAsync(fd);
+    }
+  }
+
   /** flush() plus fdatasync, for indexes of segments that fall behind the recovery point. */
   sync(): void {
     if (!this.loaded) return;

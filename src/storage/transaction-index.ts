@@ -101,6 +101,17 @@ export class TransactionIndex {
     for (const t of list) this.append(t);
   }
 
+  /** sync() with the fdatasync on the thread pool (the flush of a rolled segment). */
+  async syncAsync(): Promise<void> {
+    if (this.fs.stat(this.path) === undefined) return;
+    const fd = this.fs.open(this.path, 'readWrite');
+    try {
+      await this.fs.fdatasync(fd);
+    } finally {
+      await this.fs.closeAsync(fd);
+    }
+  }
+
   sync(): void {
     if (this.fs.stat(this.path) === undefined) return;
     const fd = this.fs.open(this.path, 'readWrite');

@@ -48,7 +48,7 @@ class SimFile {
 }
 
 /** The SimDisk calls that stand for thread-pool work. */
-export type ThreadPoolCall = 'close' | 'unlink' | 'rmdir' | 'read';
+export type ThreadPoolCall = 'close' | 'unlink' | 'rmdir' | 'read' | 'fdatasync' | 'writeFile' | 'syncDir';
 
 /** A thread-pool operation: its effect happens when it completes. */
 interface AsyncOp {
@@ -71,9 +71,10 @@ function fsError(code: string, message: string): Error {
  * journaling file system with ordered metadata. Faults: a byte budget (ENOSPC), read-only mode
  * (EROFS), and direct corruption of file bytes.
  *
- * Thread-pool calls (closeAsync, unlinkAsync, rmdirAsync, readAsync) take effect at once unless
- * `holdAsync` is set: then they wait, in order, for `releaseAsync()` or `failAsync()`, so a test
- * can act while one is in flight.
+ * Thread-pool calls (closeAsync, unlinkAsync, rmdirAsync, readAsync, fdatasync, writeFileAsync,
+ * syncDirAsync) take effect at once unless `holdAsync` is set: then they wait, in order, for
+ * `releaseAsync()` or `failAsync()`, so a test can act (or crash) while one is in flight. A held
+ * writeFileAsync has written nothing yet; it writes and syncs its file when released.
  */
 export class SimDisk implements FileSystem {
   private files = new Map<string, SimFile>();
@@ -205,12 +206,7 @@ export class SimDisk implements FileSystem {
   }
 
   fdatasync(fd: number): Promise<void> {
-    try {
-      this.fdatasyncSync(fd);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.threadPool('fdatasync', () => this.fdatasyncSync(fd));
   }
 
   fdatasyncSync(fd: number): void {
@@ -327,7 +323,27 @@ export class SimDisk implements FileSystem {
     this.rename(tmp, path);
   }
 
+  writeFileAsync(path: string, data: Buffer): Promise<void> {
+    return this.threadPool('writeFile', () => {
+      const fd = this.open(path, 'create');
+      try {
+        this.truncate(fd, 0);
+        this.write(fd, data, 0, data.length, 0);
+        this.fdatasyncSync(fd);
+      } finally {
+        this.close(fd);
+      }
+    });
+  }
+
   syncDir(): void {}
+
+  /** Directory operations are durable at once here (see the class comment): only the call's timing is simulated. */
+  syncDirAsync(path: string): Promise<void> {
+    return this.threadPool('syncDir', () => {
+      if (!this.dirs.has(path)) throw fsError('ENOENT', `no such directory: ${path}`);
+    });
+  }
 
   // ---- test controls -------------------------------------------------------------------------
 

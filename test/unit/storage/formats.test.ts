@@ -57,7 +57,7 @@ describe('on-disk formats', () => {
     assert.throws(() => readOffsetCheckpoint(disk, '/d/bad'), CheckpointFormatError);
   });
 
-  it('answers OffsetForLeaderEpoch from the epoch cache and truncates it', () => {
+  it('answers OffsetForLeaderEpoch from the epoch cache and truncates it', async () => {
     const disk = new SimDisk();
     disk.mkdir('/p');
     const c = new LeaderEpochCache(disk, '/p/leader-epoch-checkpoint');
@@ -75,6 +75,7 @@ describe('on-disk formats', () => {
     assert.equal(c.latestEpoch(), 3);
     c.truncateFromStart(12);
     assert.deepEqual(c.all(), [{ epoch: 3, startOffset: 12 }]);
+    await c.writesDone(); // truncations are written off the event loop
     const reread = new LeaderEpochCache(disk, '/p/leader-epoch-checkpoint');
     assert.deepEqual(reread.all(), [{ epoch: 3, startOffset: 12 }]);
   });
