@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './log-config.js';
 export * from './file-names.js';
 export * from './checkpoints.js';
+export { CheckpointFile } from './checkpoint-file.js';
 export { LeaderEpochCache } from './leader-epoch-cache.js';
 export type { EpochEndOffset } from './leader-epoch-cache.js';
 export { OffsetIndex, TimeIndex } from './sparse-index.js';
