@@ -1,4 +1,4 @@
-import { assert } from '../../common/index.js';
+import { AssertionError } from '../../common/index.js';
 
 const TWO_32 = 4294967296;
 
@@ -16,7 +16,8 @@ export function int64At(buf: Buffer, at: number): number {
 
 /** Writes a safe integer as a big-endian int64; anything else is a bug in the caller. */
 export function writeInt64At(buf: Buffer, at: number, v: number): void {
-  assert(Number.isSafeInteger(v), `int64 value ${v} is not a safe integer`);
+  // Not assert(): its message would be built on every call (a string per int64 written).
+  if (!Number.isSafeInteger(v)) throw new AssertionError(`int64 value ${v} is not a safe integer`);
   const hi = Math.floor(v / TWO_32);
   buf.writeInt32BE(hi, at);
   buf.writeUInt32BE(v - hi * TWO_32, at + 4);
