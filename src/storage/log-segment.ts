@@ -1,4 +1,4 @@
-import { assert } from '../common/index.js';
+import { AssertionError, assert } from '../common/index.js';
 import type { FileSystem } from '../common/index.js';
 import {
   HEADER_SIZE,
@@ -75,7 +75,8 @@ export class SegmentFile {
   }
 
   private get rawFd(): number {
-    assert(!this.closed, `segment file ${this.path} is closed`);
+    // Not assert(): its message would be built on every file operation.
+    if (this.closed) throw new AssertionError(`segment file ${this.path} is closed`);
     if (this.fdValue < 0) this.fdValue = this.fs.open(this.path, 'readWrite');
     return this.fdValue;
   }
@@ -120,7 +121,7 @@ export class SegmentFile {
    */
   stage(buf: Buffer, position: number): void {
     if (this.stagedBytes > 0) {
-      assert(position === this.stagedPosition + this.stagedBytes, `staged append at ${position} is not contiguous in ${this.path}`);
+      if (position !== this.stagedPosition + this.stagedBytes) throw new AssertionError(`staged append at ${position} is not contiguous in ${this.path}`);
       if (buf.length > APPEND_STAGING_BYTES - this.stagedBytes) this.writeStaged();
     }
     if (buf.length >= APPEND_STAGING_BYTES) {
