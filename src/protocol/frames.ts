@@ -7,7 +7,7 @@
  *   and the range of ApiVersions we speak (Kafka lists only that API), so the client can retry.
  */
 import { ErrorCode } from '../common/index.js';
-import { DecodeError, FRAME_SIZE_BYTES, Reader, Writer, resetZeroCopyTally, takeZeroCopyTally } from './codec/index.js';
+import { DecodeError, EMPTY_BUFFER, FRAME_SIZE_BYTES, Reader, Writer, resetZeroCopyTally, takeZeroCopyTally } from './codec/index.js';
 import type { ApiDescriptor, MessageDescriptor } from './codec/index.js';
 import { API_BY_KEY, ApiVersionsResponse, RequestHeader, ResponseHeader } from './generated/index.js';
 import type { ApiVersionsResponseApiVersion } from './generated/index.js';
@@ -47,13 +47,17 @@ export interface ParsedRequestHeader {
  * `offset` FRAME_SIZE_BYTES). Throws DecodeError.
  */
 export function parseRequestHeader(frame: Buffer, offset = 0): ParsedRequestHeader {
-  const r = new Reader(frame, offset);
-  const apiKey = r.int16();
-  const apiVersion = r.int16();
-  r.pos = offset;
-  const headerVersion = requestHeaderVersion(apiKey, apiVersion);
-  const header = RequestHeader.read(r, headerVersion);
-  return { header, headerVersion, api: API_BY_KEY.get(apiKey), bodyOffset: r.pos };
+  const r = requestReader(frame, offset);
+  try {
+    const apiKey = r.int16();
+    const apiVersion = r.int16();
+    r.pos = offset;
+    const headerVersion = requestHeaderVersion(apiKey, apiVersion);
+    const header = RequestHeader.read(r, headerVersion);
+    return { header, headerVersion, api: API_BY_KEY.get(apiKey), bodyOffset: r.pos };
+  } finally {
+    r.buf = EMPTY_BUFFER;
+  }
 }
 
 /** Decodes a request body; every byte of the frame must be consumed. Throws DecodeError. */
@@ -61,10 +65,26 @@ export function decodeBody<T>(desc: MessageDescriptor<T>, frame: Buffer, offset:
   if (version < desc.minVersion || version > desc.maxVersion) {
     throw new DecodeError(`${desc.name} version ${version} is outside ${desc.minVersion}-${desc.maxVersion}`);
   }
-  const r = new Reader(frame, offset);
-  const body = desc.read(r, version);
-  r.expectEnd(desc.name);
-  return body;
+  const r = requestReader(frame, offset);
+  try {
+    const body = desc.read(r, version);
+    r.expectEnd(desc.name);
+    return body;
+  } finally {
+    r.buf = EMPTY_BUFFER;
+  }
+}
+
+// Request headers and bodies are decoded synchronously, one at a time, and decoded values never
+// keep their Reader: one Reader serves them all (two fewer objects per request). It lets go of
+// the frame when done.
+const sharedReader = new Reader(EMPTY_BUFFER);
+
+function requestReader(frame: Buffer, offset: number): Reader {
+  sharedReader.buf = frame;
+  sharedReader.pos = offset;
+  sharedReader.end = frame.length;
+  return sharedReader;
 }
 
 /** Encodes a message into slices (large records payloads stay separate). */

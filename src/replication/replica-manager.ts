@@ -196,6 +196,8 @@ type Lookup = { readonly partition: Partition; readonly errorCode?: undefined } 
 
 const NO_LEADER: LeaderHint = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
 
+const NO_RECORD_ERRORS: readonly RecordError[] = Object.freeze([]);
+
 /** The produce path checked every batch's CRC (validateProducedRecords): storage skips its pass. */
 const CRC_VERIFIED: AppendOptions = Object.freeze({ crcVerified: true });
 
@@ -471,7 +473,8 @@ export class ReplicaManager {
     const nowWall = this.clock.nowMs();
     // Sized up front: a push onto [] allocates room for 16 elements.
     const results = new Array<ProducePartitionResult>(req.entries.length);
-    const waits: ProduceWait[] = [];
+    // Only acks=-1, or an append that waits for its fdatasync, waits at all.
+    let waits: ProduceWait[] | undefined;
     const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
     for (let i = 0; i < req.entries.length; i++) {
       const e = req.entries[i]!;
@@ -518,7 +521,7 @@ export class ReplicaManager {
           r.logAppendTimeMs = ps.timestamp;
           r.logStartOffset = p.log.logStartOffset;
           // Nothing to wait for with acks=1 (see produceCompletion): no wait is recorded then.
-          if (req.acks === -1) waits.push(this.produceWait(p, r, ps.lastOffset + 1, null));
+          if (req.acks === -1) (waits ??= []).push(this.produceWait(p, r, ps.lastOffset + 1, null));
           continue;
         }
       }
@@ -528,7 +531,7 @@ export class ReplicaManager {
         r.logAppendTimeMs = info.logAppendTime;
         r.logStartOffset = info.logStartOffset;
         if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
-        if (req.acks === -1 || (req.acks === 1 && info.durable !== null)) waits.push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
+        if (req.acks === -1 || (req.acks === 1 && info.durable !== null)) (waits ??= []).push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
       } catch (err) {
         if (!isStorageError(err)) throw err;
         r.errorCode = ErrorCode[err.code];
@@ -617,8 +620,8 @@ export class ReplicaManager {
    * Kafka flushes inside the append, so durability (flush.messages) is part of the append for acks 1
    * and -1 and is not bounded by the request timeout; replication (acks=-1) is, measured from now.
    */
-  private produceCompletion(acks: number, timeoutMs: number, waits: ProduceWait[]): Promise<void> | null {
-    if (acks === 0 || waits.length === 0) return null;
+  private produceCompletion(acks: number, timeoutMs: number, waits: ProduceWait[] | undefined): Promise<void> | null {
+    if (acks === 0 || waits === undefined || waits.length === 0) return null;
     const deadline = this.clock.monotonicMs() + Math.max(0, timeoutMs);
     let pending: ProduceWait[] | undefined;
     for (const w of waits) if (w.durable === 'pending') (pending ??= []).push(w);
@@ -973,7 +976,7 @@ function emptyPartitionResult(topic: string, partition: number): ProducePartitio
     partition,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
-    recordErrors: [],
+    recordErrors: NO_RECORD_ERRORS,
     baseOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset: -1,

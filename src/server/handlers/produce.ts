@@ -89,7 +89,7 @@ function buildResponse(
     const partitionResponses = new Array<ProduceResponsePartitionProduceResponse>(t.partitionData.length);
     for (let k = 0; k < t.partitionData.length; k++) {
       const r = results[i++]!;
-      let currentLeader: ProduceResponseLeaderIdAndEpoch = { leaderId: -1, leaderEpoch: -1 };
+      let currentLeader = NO_LEADER;
       if (r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
         const hint = rm.leaderHint(r.topic, r.partition);
         if (hint.leaderId >= 0) {
@@ -113,6 +113,9 @@ function buildResponse(
   const nodeEndpoints = apiVersion >= 10 && leaders !== undefined ? rm.nodeEndpoints(leaders, listenerName) : [];
   return { responses, throttleTimeMs: 0, nodeEndpoints };
 }
+
+/** currentLeader of a partition that names no new leader; shared, the encoder only reads it. */
+const NO_LEADER: ProduceResponseLeaderIdAndEpoch = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
 
 /** Offsets of a v2 batch header's magic and attributes (Kafka's hasTransactionalRecords looks at the first batch). */
 const ATTRIBUTES_AT = 21;
