@@ -25,6 +25,8 @@ export type CloseReason =
   | { readonly kind: 'idle' }
   | { readonly kind: 'shutdown' };
 
+const NO_OUTPUT: readonly Buffer[] = Object.freeze([]);
+
 /** Queued with sequence -1; numbered in place when handed out (one object per request). */
 type QueuedRequest = { -readonly [K in keyof InboundRequest]: InboundRequest[K] };
 
@@ -53,7 +55,13 @@ export class ConnectionCore {
   private queuedBytes = 0;
   /** Handed out and not yet sent, in sequence order. */
   private readonly inFlight: Slot[] = [];
-  private outbox: Buffer[] = [];
+  /**
+   * Response slices ready to be written. Usually one response is ready at a time, and then this is
+   * the responder's own array, passed on as is; it is copied before anything is added to it
+   * (`outboxOwned`), so a responder's array is never modified.
+   */
+  private outbox: readonly Buffer[] = NO_OUTPUT;
+  private outboxOwned = false;
   private nextSequence = 0;
   private writable = true;
   private closeReason: CloseReason | undefined;
@@ -147,11 +155,16 @@ export class ConnectionCore {
     slot.response = response;
     while (this.inFlight.length > 0 && this.inFlight[0]!.response !== undefined) {
       const response = this.inFlight.shift()!.response;
-      if (!response) continue;
-      // Usually one response is ready at a time: copied, its array has just the room it needs
-      // (pushing onto an empty array would allocate room for 16).
-      if (this.outbox.length === 0) this.outbox = response.slice();
-      else for (const b of response) this.outbox.push(b);
+      if (!response || response.length === 0) continue;
+      if (this.outbox.length === 0) {
+        this.outbox = response;
+        this.outboxOwned = false;
+        continue;
+      }
+      const out = this.outboxOwned ? (this.outbox as Buffer[]) : this.outbox.slice();
+      for (const b of response) out.push(b);
+      this.outbox = out;
+      this.outboxOwned = true;
     }
   }
 
@@ -161,9 +174,10 @@ export class ConnectionCore {
   }
 
   /** Response bytes ready to be written, in request order (empties the outbox). */
-  takeOutput(): Buffer[] {
+  takeOutput(): readonly Buffer[] {
     const out = this.outbox;
-    if (out.length > 0) this.outbox = [];
+    this.outbox = NO_OUTPUT;
+    this.outboxOwned = false;
     return out;
   }
 

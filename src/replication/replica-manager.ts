@@ -221,6 +221,11 @@ export class ReplicaManager {
   private readonly logger: Logger;
   private readonly logManager: LogManager;
   private readonly partitions = new Map<string, Partition>();
+  /**
+   * The same partitions by topic, then index: request paths look partitions up by (topic, index),
+   * and a `topic-index` key string per lookup was garbage on every produce.
+   */
+  private readonly partitionsByTopic = new Map<string, Partition[]>();
   private readonly topicConfigs = new Map<string, { overrides: ReadonlyMap<string, string> | undefined; broker: BrokerConfig; config: PartitionConfig }>();
   private image: MetadataImage | undefined;
   private scheduler: Scheduler | undefined;
@@ -341,6 +346,9 @@ export class ReplicaManager {
         partition = new Partition(this.nodeId, topic.name, index, topic.topicId, log, config);
         partition.producerState = this.loadProducerState(log);
         this.partitions.set(key, partition);
+        let byIndex = this.partitionsByTopic.get(topic.name);
+        if (byIndex === undefined) this.partitionsByTopic.set(topic.name, (byIndex = []));
+        byIndex[index] = partition;
       }
       if (partition.config !== config) {
         partition.config = config;
@@ -381,6 +389,11 @@ export class ReplicaManager {
   private removePartition(topic: string, index: number): void {
     const key = partitionKey(topic, index);
     const existed = this.partitions.delete(key);
+    const byIndex = this.partitionsByTopic.get(topic);
+    if (byIndex !== undefined) {
+      delete byIndex[index];
+      if (!byIndex.some((p) => p !== undefined)) this.partitionsByTopic.delete(topic);
+    }
     this.logManager.deleteLog({ topic, partition: index });
     this.params.producerStates?.forget({ topic, partition: index });
     if (existed) this.purgatory.checkAndComplete(key);
@@ -450,7 +463,7 @@ export class ReplicaManager {
 
   /** `lookup` without a result object (the produce path runs it once per partition per request). */
   private partitionOrError(topic: string, index: number, anyReplica = false): Partition | number {
-    const p = this.partitions.get(partitionKey(topic, index));
+    const p = this.partitionsByTopic.get(topic)?.[index];
     if (p !== undefined) {
       if (p.log.isOffline) return ErrorCode.KAFKA_STORAGE_ERROR;
       if (!anyReplica && !p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
