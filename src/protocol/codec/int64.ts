@@ -8,10 +8,14 @@ const TWO_32 = 4294967296;
  * docs/DEVIATIONS.md.
  */
 export function int64At(buf: Buffer, at: number): number {
+  if (!isSafeInt64At(buf, at)) return NaN;
+  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+}
+
+/** Whether the big-endian int64 at `at` is within ±(2^53-1), without computing it (no number to box). */
+export function isSafeInt64At(buf: Buffer, at: number): boolean {
   const hi = buf.readInt32BE(at);
-  const lo = buf.readUInt32BE(at + 4);
-  if (hi > 0x1fffff || hi < -0x200000 || (hi === -0x200000 && lo === 0)) return NaN;
-  return hi * TWO_32 + lo;
+  return hi <= 0x1fffff && (hi > -0x200000 || (hi === -0x200000 && buf.readUInt32BE(at + 4) !== 0));
 }
 
 /** Writes a safe integer as a big-endian int64; anything else is a bug in the caller. */

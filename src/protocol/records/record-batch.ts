@@ -1,5 +1,5 @@
 import { crc32c } from '../../common/index.js';
-import { int64At, writeInt64At } from '../codec/index.js';
+import { int64At, isSafeInt64At, writeInt64At } from '../codec/index.js';
 import { CompressionError, CorruptRecordsError, RecordCountError } from './errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, decompress, isCompressionType, type CompressionType } from './compression.js';
 import { iterateRecords, MIN_RECORD_SIZE, type Record } from './record.js';
@@ -336,10 +336,10 @@ export function validateBatch(buf: Buffer, options: ValidateOptions = {}): Batch
 /** The first int64 header field beyond ±(2^53-1), which Gregor cannot hold as a number; null if none. */
 function unsafeInt64Field(buf: Buffer): string | null {
   // Straight-line checks: validateBatch runs on every produced batch, so no table to iterate.
-  if (Number.isNaN(int64At(buf, OFF_BASE_OFFSET))) return 'baseOffset';
-  if (Number.isNaN(int64At(buf, OFF_BASE_TIMESTAMP))) return 'baseTimestamp';
-  if (Number.isNaN(int64At(buf, OFF_MAX_TIMESTAMP))) return 'maxTimestamp';
-  if (Number.isNaN(int64At(buf, OFF_PRODUCER_ID))) return 'producerId';
+  if (!isSafeInt64At(buf, OFF_BASE_OFFSET)) return 'baseOffset';
+  if (!isSafeInt64At(buf, OFF_BASE_TIMESTAMP)) return 'baseTimestamp';
+  if (!isSafeInt64At(buf, OFF_MAX_TIMESTAMP)) return 'maxTimestamp';
+  if (!isSafeInt64At(buf, OFF_PRODUCER_ID)) return 'producerId';
   return null;
 }
 
