@@ -1,8 +1,8 @@
 import { ErrorCode, KafkaError, ZERO_UUID } from '../common/index.js';
+import { decodeAssignment, decodeSubscription } from '../protocol/index.js';
 import { Apis } from './apis.js';
 import type { Cluster, TopicInfo } from './cluster.js';
 import type { Connection } from './connection.js';
-import { decodeAssignment, decodeSubscription } from './consumer-protocol.js';
 import { CoordinatorCache, isCoordinatorMoved, type CoordinatorNode } from './coordinator.js';
 import { delay } from './env.js';
 import { ClientClosedError, responseError } from './errors.js';

@@ -1,5 +1,4 @@
-import { Reader, Writer, sizeOfString } from '../protocol/index.js';
-import type { Subscription } from './consumer-protocol.js';
+import { Reader, Writer, sizeOfString, type ConsumerSubscription as Subscription } from '../protocol/index.js';
 import { groupByTopic, tpKey, type TopicPartition } from './offsets.js';
 
 /** A group member as the leader's assignor sees it. */

@@ -1,9 +1,16 @@
 import { ErrorCode, KafkaError, type Cancel } from '../common/index.js';
-import type { OffsetCommitRequestTopic } from '../protocol/index.js';
+import {
+  CONSUMER_PROTOCOL_TYPE,
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  type ConsumerSubscription as Subscription,
+  type OffsetCommitRequestTopic,
+} from '../protocol/index.js';
 import { Apis } from './apis.js';
 import type { Assignor, AssignorMember } from './assignors.js';
 import type { Cluster } from './cluster.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type Subscription } from './consumer-protocol.js';
 import { findCoordinator, isCoordinatorMoved, type CoordinatorNode } from './coordinator.js';
 import { delay } from './env.js';
 import { ClientClosedError, responseError } from './errors.js';

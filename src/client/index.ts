@@ -76,9 +76,9 @@ export {
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-  type Assignment,
-  type Subscription,
-} from './consumer-protocol.js';
+  type ConsumerAssignment as Assignment,
+  type ConsumerSubscription as Subscription,
+} from '../protocol/index.js';
 export {
   ASSIGNORS,
   CooperativeStickyAssignor,

@@ -44,11 +44,19 @@ export interface FileSystem {
   stat(path: string): FileStat | undefined;
   /** The whole file, or undefined when it does not exist. */
   readFile(path: string): Buffer | undefined;
-  /** Replaces a file so that a crash leaves either the old or the new content (temp + fsync + rename + dir fsync). */
-  writeFileAtomic(path: string, data: Buffer): void;
+  /**
+   * Replaces a file so that a crash leaves either the old or the new content (temp + fsync + rename +
+   * dir fsync). The temp file is `path + tempSuffix` (default ATOMIC_WRITE_TEMP_SUFFIX), in the same
+   * directory so the rename is atomic; a caller whose recovery looks for its own leftovers (Kafka's
+   * `.checkpoint.part` snapshots) names the suffix.
+   */
+  writeFileAtomic(path: string, data: Buffer, tempSuffix?: string): void;
   /** Makes directory entries (creates, renames, unlinks) durable. */
   syncDir(path: string): void;
 }
+
+/** writeFileAtomic's temp file suffix unless the caller names one. */
+export const ATOMIC_WRITE_TEMP_SUFFIX = '.tmp';
 
 /** The POSIX error code of a thrown file-system error, if it has one. */
 export function fsErrorCode(err: unknown): string | undefined {

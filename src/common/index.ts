@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './transport.js';
 export * from './uuid.js';
+export * from './topic-name.js';

@@ -279,6 +279,10 @@ function crossFieldProblems(c: BrokerConfig): string[] {
     'queued.max.request.bytes must be larger or equal to socket.request.max.bytes',
   );
   require(
+    c.get('max.connections.per.ip') > 0 || c.get('max.connections.per.ip.overrides').trim() !== '',
+    'max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.',
+  );
+  require(
     c.get('connection.failed.authentication.delay.ms') < c.get('connections.max.idle.ms'),
     'connection.failed.authentication.delay.ms must be less than connections.max.idle.ms',
   );

@@ -2,6 +2,7 @@ import type { BrokerConfigSpec } from './types.js';
 import {
   atLeast,
   between,
+  connectionsPerIpOverrides,
   gzipLevel,
   listOf,
   metadataVersion,
@@ -203,7 +204,7 @@ export const BROKER_CONFIGS = brokerConfigs({
     doc: 'Connections allowed from one IP address.',
   },
   'max.connections.per.ip.overrides': {
-    type: 'string', default: '', importance: 'medium', dynamic: 'cluster-wide',
+    type: 'string', default: '', validator: connectionsPerIpOverrides, importance: 'medium', dynamic: 'cluster-wide',
     doc: 'Per-IP or per-host exceptions to max.connections.per.ip, as host:count entries.',
   },
   'max.connections': {

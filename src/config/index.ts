@@ -18,6 +18,7 @@ export { BROKER_CONFIGS, LONG_MAX, type BrokerConfigName, type BrokerConfigTable
 export { TOPIC_CONFIGS, type TopicConfigName, type TopicConfigTable } from './topic-configs.js';
 export { parseProperties, parseOverrides, PROPERTIES_MAX_CHARS, OVERRIDES_MAX } from './properties.js';
 export { parseValue, formatValue, formatJavaDouble, parseAndValidate } from './parse-value.js';
+export { parseConnectionsPerIpOverrides } from './validators.js';
 export {
   parseListeners,
   parseSecurityProtocolMap,

@@ -88,6 +88,30 @@ export const quorumBootstrapServers: Validator = {
   describe: 'non-empty list',
 };
 
+/**
+ * max.connections.per.ip.overrides: Kafka's CSV map "host:count,host:count" (hosts as written,
+ * lower-case). Throws an Error naming the bad entry.
+ */
+export function parseConnectionsPerIpOverrides(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const at = entry.lastIndexOf(':');
+    const host = at > 0 ? entry.slice(0, at).trim() : '';
+    const count = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (host === '' || !/^\d+$/.test(count) || Number(count) > 0x7fffffff) throw new Error(`entry "${entry}" is not host:count`);
+    if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new Error(`max.connections.per.ip.overrides contains invalid addresses : ${host}`);
+    out.set(host.toLowerCase(), Number(count));
+  }
+  return out;
+}
+
+export const connectionsPerIpOverrides: Validator = {
+  check: (v) => (typeof v === 'string' ? reasonOf(() => parseConnectionsPerIpOverrides(v)) : undefined),
+  describe: 'host:count,...',
+};
+
 function reasonOf(f: () => unknown): string | undefined {
   try {
     f();

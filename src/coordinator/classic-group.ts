@@ -1,6 +1,6 @@
 import { ErrorCode, assert } from '../common/index.js';
+import { CONSUMER_PROTOCOL_TYPE, DecodeError, decodeSubscription } from '../protocol/index.js';
 import type { JoinGroupResponse, SyncGroupResponse } from '../protocol/index.js';
-import { subscriptionTopics } from './group-records.js';
 
 /** Kafka's ClassicGroupState; the strings are what DescribeGroups and ListGroups report. */
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -15,7 +15,6 @@ const VALID_PREVIOUS: Record<ClassicGroupState, readonly ClassicGroupState[]> = 
 };
 
 export const UNKNOWN_MEMBER_ID = '';
-export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 const EMPTY = Buffer.alloc(0);
 
 export interface Protocol {
@@ -339,7 +338,7 @@ export class ClassicGroup {
     const topics = new Set<string>();
     for (const m of this.members.values()) {
       const meta = m.metadata(this.protocolName);
-      const parsed = meta === undefined ? undefined : subscriptionTopics(meta);
+      const parsed = meta === undefined ? undefined : subscribedTopicsOf(meta);
       if (parsed === undefined) return undefined;
       for (const t of parsed) topics.add(t);
     }
@@ -393,4 +392,17 @@ export function joinError(errorCode: number, memberId: string): JoinGroupRespons
 
 export function syncError(errorCode: number): SyncGroupResponse {
   return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY };
+}
+
+/**
+ * A member's subscribed topics, or undefined when its metadata does not parse: a member's bad bytes
+ * make the group's topics unknown (as in Kafka), never an exception in the coordinator.
+ */
+function subscribedTopicsOf(metadata: Buffer): readonly string[] | undefined {
+  try {
+    return decodeSubscription(metadata).topics;
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined;
+    throw e;
+  }
 }

@@ -1,5 +1,4 @@
 import {
-  ConsumerProtocolSubscription,
   GroupMetadataKey,
   GroupMetadataValue,
   OffsetCommitKey,
@@ -77,19 +76,4 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
     return { type: 'group', key: k, value: value === null ? null : unframe(GroupMetadataValue, value, value.readInt16BE(0)) };
   }
   return { type: 'other', keyVersion };
-}
-
-/**
- * The topics of a "consumer" protocol subscription (Kafka's ConsumerProtocol framing: int16 version,
- * then the struct; newer versions read as the newest known). Undefined when the bytes do not parse.
- */
-export function subscriptionTopics(metadata: Buffer): string[] | undefined {
-  try {
-    if (metadata.length < 2) return undefined;
-    const version = metadata.readInt16BE(0);
-    if (version < 0) return undefined;
-    return unframe(ConsumerProtocolSubscription, metadata, version).topics;
-  } catch {
-    return undefined;
-  }
 }

@@ -3,7 +3,7 @@ export type { GroupCoordinatorParams } from './group-coordinator.js';
 export { GroupCoordinatorShard } from './group-shard.js';
 export { KeyedTimer } from './keyed-timer.js';
 export type { OffsetAndMetadata, PartitionWriter, RequestInfo, TransactionalWrite, WriteOptions } from './group-shard.js';
-export { UNKNOWN_MEMBER_ID, CONSUMER_PROTOCOL_TYPE } from './classic-group.js';
+export { UNKNOWN_MEMBER_ID } from './classic-group.js';
 export type { ClassicGroupState } from './classic-group.js';
 export { groupCoordinatorConfig, partitionFor, NEW_MEMBER_JOIN_TIMEOUT_MS } from './config.js';
 export type { GroupCoordinatorConfig } from './config.js';

@@ -1,3 +1,4 @@
+import { invalidTopicReason } from '../common/index.js';
 import {
   BrokerConfig,
   ConfigException,
@@ -12,7 +13,6 @@ import { ConfigRecord } from '../protocol/index.js';
 import { OP_APPEND, OP_DELETE, OP_SET, OP_SUBTRACT, type ApiError, type IncrementalConfigChange } from './controller-api.js';
 import { ControllerApiException, apiError, type ControllerResult, type ControllerView } from './controller-result.js';
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC, configResourceKey, type ConfigResource, type MetadataImage } from './image.js';
-import { invalidTopicReason } from './topic-name.js';
 import { record, type ApiMessageAndVersion } from './records.js';
 
 const OP_NAMES: Record<number, string> = { [OP_SET]: 'SET', [OP_DELETE]: 'DELETE', [OP_APPEND]: 'APPEND', [OP_SUBTRACT]: 'SUBTRACT' };

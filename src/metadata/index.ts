@@ -49,4 +49,3 @@ export {
   supportedFeatures,
   type VersionRange,
 } from './metadata-version.js';
-export { invalidTopicReason, hasCollisionChars, unifyCollisionChars, TOPIC_NAME_MAX_LENGTH } from './topic-name.js';

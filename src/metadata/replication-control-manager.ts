@@ -1,4 +1,4 @@
-import { ErrorCode, ZERO_UUID } from '../common/index.js';
+import { ErrorCode, ZERO_UUID, hasCollisionChars, invalidTopicReason, unifyCollisionChars } from '../common/index.js';
 import { CONFIG_SOURCE_ID } from '../config/index.js';
 import {
   BrokerRegistrationChangeRecord,
@@ -26,7 +26,6 @@ import { FENCING_CHANGE_FENCE, FENCING_CHANGE_UNFENCE, NO_LEADER } from './metad
 import { mv } from './metadata-version.js';
 import { buildPartitionChange, type Election } from './partition-change-builder.js';
 import { record, type ApiMessageAndVersion } from './records.js';
-import { hasCollisionChars, invalidTopicReason, unifyCollisionChars } from './topic-name.js';
 
 /** Kafka's limit on records one user operation may produce (QuorumController.MAX_RECORDS_PER_USER_OP). */
 export const MAX_RECORDS_PER_USER_OP = 10_000;

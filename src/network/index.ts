@@ -4,7 +4,9 @@ export { SocketServer, type BoundListener, type ListenerSpec, type SocketServerO
 export {
   DEFAULT_NETWORK_LIMITS,
   MAX_CONNECTIONS_CEILING,
+  connectionQuotasFromConfig,
   networkLimitsFromConfig,
   type ConnectionLimits,
+  type ConnectionQuotaLimits,
   type NetworkLimits,
 } from './limits.js';

@@ -1,7 +1,8 @@
 import type { Cancel, Clock, Logger, Scheduler, SocketAddress, Transport, TransportListener, TransportSocket } from '../common/index.js';
 import { Connection } from './connection.js';
 import type { RequestSink } from './connection.js';
-import type { NetworkLimits } from './limits.js';
+import { normalizeHost, perIpLimit } from './limits.js';
+import type { ConnectionQuotaLimits, NetworkLimits } from './limits.js';
 
 export interface ListenerSpec {
   /** Kafka's listener name (PLAINTEXT, INTERNAL, ...). */
@@ -17,6 +18,11 @@ export interface SocketServerOptions {
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly limits: NetworkLimits;
+  /**
+   * The connection quotas now (max.connections, max.connections.per.ip and its overrides are
+   * dynamic in Kafka); read on every accept. Without it, `limits` holds them.
+   */
+  readonly quotas?: () => ConnectionQuotaLimits;
   readonly sink: RequestSink;
 }
 
@@ -35,6 +41,8 @@ const IDLE_SWEEP_MAX_INTERVAL_MS = 10_000;
 export class SocketServer {
   private readonly listeners: { name: string; listener: TransportListener }[] = [];
   private readonly connections = new Set<Connection>();
+  /** Open connections per remote address (normalized), for max.connections.per.ip. */
+  private readonly perIp = new Map<string, number>();
   private nextConnectionIndex = 0;
   private stopping = false;
   private cancelSweep: Cancel | undefined;
@@ -102,25 +110,39 @@ export class SocketServer {
       socket.destroy();
       return;
     }
-    if (this.connections.size >= limits.maxConnections) {
+    const quotas = this.options.quotas?.() ?? limits;
+    if (this.connections.size >= quotas.maxConnections) {
       // Kafka's acceptor stops accepting at max.connections; closing at once keeps the backlog
       // from filling with sockets nobody will serve, and the client retries with backoff.
       logger.warn('rejecting connection: max.connections reached', {
         listener: listenerName,
         remote: `${socket.remote.host}:${socket.remote.port}`,
-        maxConnections: limits.maxConnections,
+        maxConnections: quotas.maxConnections,
       });
       socket.destroy();
       return;
     }
+    const ip = normalizeHost(socket.remote.host);
+    const fromIp = this.perIp.get(ip) ?? 0;
+    const perIp = perIpLimit(quotas, ip);
+    if (fromIp >= perIp) {
+      // Kafka's ConnectionQuotas.inc throws TooManyConnectionsException; its acceptor logs this and closes.
+      logger.info(`Rejected connection from ${ip}, address already has the configured maximum of ${perIp} connections.`, { listener: listenerName });
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
     const id = `${socket.local.host}:${socket.local.port}-${socket.remote.host}:${socket.remote.port}-${this.nextConnectionIndex++}`;
-    const c = new Connection(id, listenerName, socket, limits, this.options.sink, logger, this.options.clock, (x) => this.forget(x));
+    const c = new Connection(id, listenerName, socket, limits, this.options.sink, logger, this.options.clock, (x) => this.forget(x, ip));
     this.connections.add(c);
     c.start();
   }
 
-  private forget(c: Connection): void {
-    this.connections.delete(c);
+  private forget(c: Connection, ip: string): void {
+    if (!this.connections.delete(c)) return;
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
     if (this.connections.size === 0) {
       for (const resolve of this.gone) resolve();
       this.gone.clear();

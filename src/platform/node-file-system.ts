@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
-import { assertNever } from '../common/index.js';
+import { ATOMIC_WRITE_TEMP_SUFFIX, assert, assertNever } from '../common/index.js';
 import type { FileStat, FileSystem, OpenMode } from '../common/index.js';
 
 function flagsFor(mode: OpenMode): number {
@@ -101,8 +101,9 @@ export class NodeFileSystem implements FileSystem {
       throw err;
     }
   }
-  writeFileAtomic(path: string, data: Buffer): void {
-    const tmp = `${path}.tmp`;
+  writeFileAtomic(path: string, data: Buffer, tempSuffix = ATOMIC_WRITE_TEMP_SUFFIX): void {
+    assert(tempSuffix.length > 0 && !tempSuffix.includes('/'), `writeFileAtomic: bad temp suffix '${tempSuffix}'`);
+    const tmp = path + tempSuffix;
     const fd = fs.openSync(tmp, 'w', 0o644);
     try {
       this.write(fd, data, 0, data.length, 0);

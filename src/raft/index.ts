@@ -14,6 +14,7 @@ export {
   compareOffsetAndEpoch,
   isPartialSnapshotFileName,
   parseSnapshotFileName,
+  PARTIAL_SNAPSHOT_SUFFIX,
   partialSnapshotFileName,
   snapshotFileName,
   type OffsetAndEpoch,

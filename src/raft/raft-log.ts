@@ -74,7 +74,8 @@ export function compareOffsetAndEpoch(a: OffsetAndEpoch, b: OffsetAndEpoch): num
 }
 
 const SNAPSHOT_SUFFIX = '.checkpoint';
-const PART_SUFFIX = '.part';
+/** What a snapshot's file name ends with while it is being written (renamed away when complete). */
+export const PARTIAL_SNAPSHOT_SUFFIX = '.part';
 const SNAPSHOT_NAME = /^(\d{20})-(\d{10})\.checkpoint$/;
 
 /** Kafka's snapshot file name: `<20-digit end offset>-<10-digit epoch>.checkpoint`. */
@@ -84,11 +85,11 @@ export function snapshotFileName(id: SnapshotId): string {
 
 /** The name a snapshot is written under before the rename that completes it. */
 export function partialSnapshotFileName(id: SnapshotId): string {
-  return snapshotFileName(id) + PART_SUFFIX;
+  return snapshotFileName(id) + PARTIAL_SNAPSHOT_SUFFIX;
 }
 
 export function isPartialSnapshotFileName(name: string): boolean {
-  return name.endsWith(SNAPSHOT_SUFFIX + PART_SUFFIX);
+  return name.endsWith(SNAPSHOT_SUFFIX + PARTIAL_SNAPSHOT_SUFFIX);
 }
 
 /** Parses a complete snapshot's file name; undefined for anything else. */

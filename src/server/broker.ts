@@ -26,6 +26,8 @@ import { TransactionCoordinatorWiring } from './transaction-coordinator-wiring.j
 import { GROUP_METADATA_TOPIC } from './handlers/admin-support.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { startServer } from './server.js';
+import { connectionQuotasFromConfig, networkLimitsFromConfig } from '../network/index.js';
+import type { ConnectionQuotaLimits } from '../network/index.js';
 import type { RunningServer } from './server.js';
 import { ensureFormatted } from './storage-format.js';
 
@@ -234,11 +236,22 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
       groupCoordinator: groups.coordinator,
       transactionCoordinator: txns.coordinator,
     };
+    // max.connections, max.connections.per.ip(.overrides) are dynamic: re-read when the config changes.
+    let quotasOf: BrokerConfig | undefined;
+    let quotas: ConnectionQuotaLimits | undefined;
+    const connectionQuotas = (): ConnectionQuotaLimits => {
+      if (quotasOf !== config) {
+        quotasOf = config;
+        quotas = connectionQuotasFromConfig(config);
+      }
+      return quotas!;
+    };
     const server: RunningServer = await startServer({
       listeners: staticConfig.listeners().map((l) => ({ name: l.listenerName, host: l.host, port: l.port })),
       handlers: createBrokerHandlers(context, groups.coordinator, { coordinator: txns.coordinator, producerIds }),
       logger,
-      maxFrameBytes: staticConfig.get('socket.request.max.bytes'),
+      limits: networkLimitsFromConfig(staticConfig),
+      quotas: connectionQuotas,
       clock,
       scheduler,
     });

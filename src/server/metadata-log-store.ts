@@ -7,7 +7,7 @@ import {
   compareOffsetAndEpoch,
   isPartialSnapshotFileName,
   parseSnapshotFileName,
-  partialSnapshotFileName,
+  PARTIAL_SNAPSHOT_SUFFIX,
   snapshotFileName,
 } from '../raft/index.js';
 import type { OffsetAndEpoch, RaftLog, RaftLogAppendInfo, SnapshotId } from '../raft/index.js';
@@ -169,19 +169,12 @@ export class MetadataLogStore implements RaftLog {
     return this.fs.readFile(join(this.dir, snapshotFileName(id)));
   }
 
-  /** `.checkpoint.part`, fdatasync, rename, directory sync: a crash leaves the snapshot whole or absent. */
+  /**
+   * Written as `<name>.checkpoint.part` (Kafka's name; startup recovery deletes a leftover one), then
+   * fdatasync, rename, directory sync: a crash leaves the snapshot whole or absent.
+   */
   writeSnapshot(id: SnapshotId, data: Buffer): void {
-    const part = join(this.dir, partialSnapshotFileName(id));
-    const fd = this.fs.open(part, 'create');
-    try {
-      this.fs.truncate(fd, 0);
-      this.fs.write(fd, data, 0, data.length, 0);
-      this.fs.fdatasyncSync(fd);
-    } finally {
-      this.fs.close(fd);
-    }
-    this.fs.rename(part, join(this.dir, snapshotFileName(id)));
-    this.fs.syncDir(this.dir);
+    this.fs.writeFileAtomic(join(this.dir, snapshotFileName(id)), data, PARTIAL_SNAPSHOT_SUFFIX);
   }
 
   deleteSnapshot(id: SnapshotId): void {

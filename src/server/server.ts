@@ -1,7 +1,7 @@
 import { NOOP_LOGGER } from '../common/index.js';
 import type { Clock, Logger, Scheduler, SocketAddress, Transport } from '../common/index.js';
 import { DEFAULT_NETWORK_LIMITS, SocketServer } from '../network/index.js';
-import type { BoundListener, NetworkLimits } from '../network/index.js';
+import type { BoundListener, ConnectionQuotaLimits, NetworkLimits } from '../network/index.js';
 import { SystemClock, SystemScheduler, TcpTransport } from '../platform/index.js';
 import type { ApiHandler } from './handler.js';
 import { HandlerRegistry } from './handler-registry.js';
@@ -22,6 +22,8 @@ export interface ServerOptions {
   /** socket.request.max.bytes; overrides `limits.maxFrameBytes`. */
   readonly maxFrameBytes?: number;
   readonly limits?: Partial<NetworkLimits>;
+  /** The connection quotas now (dynamic broker configs); `limits` holds them when absent. */
+  readonly quotas?: () => ConnectionQuotaLimits;
   /** How long close() lets connections flush before destroying them. */
   readonly shutdownGraceMs?: number;
   /** Injected for simulation; real TCP, clocks and timers by default. */
@@ -55,6 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheduler: options.scheduler ?? new SystemScheduler(),
     logger,
     limits,
+    ...(options.quotas === undefined ? {} : { quotas: options.quotas }),
     sink: new RequestPipeline(registry, logger),
   });
   const bound = await socketServer.start(

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { ATOMIC_WRITE_TEMP_SUFFIX, assert } from '../common/index.js';
 import type { FileStat, FileSystem, OpenMode } from '../common/index.js';
 import type { Prng } from './prng.js';
 
@@ -227,8 +228,9 @@ export class SimDisk implements FileSystem {
     return f === undefined ? undefined : Buffer.from(f.content());
   }
 
-  writeFileAtomic(path: string, data: Buffer): void {
-    const tmp = `${path}.tmp`;
+  writeFileAtomic(path: string, data: Buffer, tempSuffix = ATOMIC_WRITE_TEMP_SUFFIX): void {
+    assert(tempSuffix.length > 0 && !tempSuffix.includes('/'), `writeFileAtomic: bad temp suffix '${tempSuffix}'`);
+    const tmp = path + tempSuffix;
     const fd = this.open(tmp, 'create');
     try {
       this.truncate(fd, 0);

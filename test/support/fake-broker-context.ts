@@ -5,7 +5,7 @@
  * controller call. The fake controller validates roughly like Kafka's (names, partition counts,
  * replication factors, topic configs) — enough for handlers' tests, not a reference.
  */
-import { ErrorCode, ZERO_UUID, uuidToString, type Logger, type LogFields } from '../../src/common/index.js';
+import { ErrorCode, ZERO_UUID, invalidTopicReason, uuidToString, type Logger, type LogFields } from '../../src/common/index.js';
 import { BrokerConfig, ConfigException, parseTopicOverrides } from '../../src/config/index.js';
 import {
   CONFIG_RESOURCE_BROKER,
@@ -348,7 +348,8 @@ export class FakeController implements ControllerApi {
     });
     const b = this.broker;
     if (this.#timedOut(ctx)) return result('REQUEST_TIMED_OUT', null);
-    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t.name) || t.name === '.' || t.name === '..') return result('INVALID_TOPIC_EXCEPTION', `Invalid topic name ${t.name}`);
+    const invalid = invalidTopicReason(t.name);
+    if (invalid !== undefined) return result('INVALID_TOPIC_EXCEPTION', invalid);
     if (b.topics.has(t.name)) return result('TOPIC_ALREADY_EXISTS', `Topic '${t.name}' already exists.`);
     const alive = [...b.brokers.values()].filter((x) => !x.fenced).map((x) => x.id).sort((x, y) => x - y);
     let replicas: number[][];

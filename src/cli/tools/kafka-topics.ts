@@ -2,7 +2,7 @@
  * `kafka-topics`: --create / --list / --describe / --alter / --delete, with Kafka 3.9's options,
  * checks and output (`Created topic t.`, the tab-separated --describe lines, sorted --list).
  */
-import { KafkaError, ZERO_UUID } from '../../common/index.js';
+import { KafkaError, ZERO_UUID, hasCollisionChars } from '../../common/index.js';
 import type { Admin, ConfigEntry, TopicDescription } from '../../client/index.js';
 import { clientConfig, kafkaClient, optionalProperties, printCommandError, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, COMMAND_CONFIG, HELP, UsageError, VERSION, type ParsedOptions, type ToolSpec } from './options.js';
@@ -147,11 +147,6 @@ export function topicFilter(pattern: string): (name: string) => boolean {
     throw new UsageError(`${pattern} is an invalid regex.`);
   }
   return (name) => re.test(name);
-}
-
-/** Kafka's Topic.hasCollisionChars: '.' and '_' collide in metric names. */
-export function hasCollisionChars(topic: string): boolean {
-  return topic.includes('.') || topic.includes('_');
 }
 
 /** The topic line of --describe. */

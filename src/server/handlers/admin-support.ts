@@ -1,6 +1,5 @@
 /**
- * What the admin handlers (Metadata, CreateTopics, DescribeConfigs, ...) share: Kafka's topic name
- * rules, the authorized-operations bitfields of an allow-all authorizer, the controller request
+ * What the admin handlers (Metadata, CreateTopics, DescribeConfigs, ...) share: the authorized-operations bitfields of an allow-all authorizer, the controller request
  * context, and the view of a partition and of the brokers through one listener, as Kafka's
  * KRaftMetadataCache computes them.
  */
@@ -16,22 +15,6 @@ export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 /** Kafka's Topic.isInternal: the topics the coordinators own. */
 export function isInternalTopic(name: string): boolean {
   return name === GROUP_METADATA_TOPIC || name === TRANSACTION_STATE_TOPIC;
-}
-
-const TOPIC_NAME_MAX = 249;
-const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
-
-/** Kafka's Topic.validate: the reason a topic name is illegal, or undefined if it is fine. */
-export function topicNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "Topic name is illegal, it can't be empty";
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
-  if (name.length > TOPIC_NAME_MAX) {
-    return `Topic name is illegal, it can't be longer than ${TOPIC_NAME_MAX} characters, Topic name: ${name}`;
-  }
-  if (!LEGAL_TOPIC_NAME.test(name)) {
-    return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
-  }
-  return undefined;
 }
 
 /** The schema default of authorized-operations fields: "not requested". */

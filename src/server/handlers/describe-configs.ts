@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../common/index.js';
+import { ErrorCode, invalidTopicReason } from '../../common/index.js';
 import { CONFIG_SOURCE_ID, CONFIG_TYPE_ID, TopicConfig, describeBrokerConfigs, type ConfigEntry } from '../../config/index.js';
 import {
   CONFIG_RESOURCE_BROKER,
@@ -15,7 +15,7 @@ import {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { ConfigResourceError, brokerIdProblem, brokerLoggerLevels, topicNameProblem } from './admin-support.js';
+import { ConfigResourceError, brokerIdProblem, brokerLoggerLevels } from './admin-support.js';
 
 /** ConfigSource id of a broker logger level (Kafka's DYNAMIC_BROKER_LOGGER_CONFIG). */
 const DYNAMIC_BROKER_LOGGER_CONFIG = 6;
@@ -81,7 +81,7 @@ function entries(
   const name = resource.resourceName;
   switch (resource.resourceType) {
     case CONFIG_RESOURCE_TOPIC: {
-      const problem = topicNameProblem(name);
+      const problem = invalidTopicReason(name);
       if (problem !== undefined) throw new ConfigResourceError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
       const image = broker.image();
       if (!image.topics.byName.has(name)) throw new ConfigResourceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, '');

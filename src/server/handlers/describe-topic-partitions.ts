@@ -1,4 +1,4 @@
-import { ErrorCode, ZERO_UUID } from '../../common/index.js';
+import { ErrorCode, ZERO_UUID, isValidTopicName } from '../../common/index.js';
 import {
   DescribeTopicPartitionsRequest,
   DescribeTopicPartitionsResponse,
@@ -8,7 +8,7 @@ import {
 } from '../../protocol/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { AUTHORIZED_OPERATIONS_OMITTED, TOPIC_AUTHORIZED_OPERATIONS, isInternalTopic, partitionView, topicNameProblem } from './admin-support.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, TOPIC_AUTHORIZED_OPERATIONS, isInternalTopic, partitionView } from './admin-support.js';
 
 /**
  * DescribeTopicPartitions v0 (KIP-966; Kafka's DescribeTopicPartitionsRequestHandler over the
@@ -49,7 +49,7 @@ export function createDescribeTopicPartitionsHandler(broker: BrokerContext) {
         }
         const topic = image.topics.byName.get(name);
         if (topic === undefined) {
-          if (!fetchAll) topics.push(errorTopic(topicNameProblem(name) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION, name));
+          if (!fetchAll) topics.push(errorTopic(isValidTopicName(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION, name));
           continue;
         }
         const start = cursor !== null && name === cursorName ? cursor.partitionIndex : 0;

@@ -1,4 +1,4 @@
-import { ErrorCode, ZERO_UUID } from '../../common/index.js';
+import { ErrorCode, ZERO_UUID, isValidTopicName } from '../../common/index.js';
 import type { MetadataImage } from '../../metadata/index.js';
 import {
   MetadataRequest,
@@ -21,7 +21,6 @@ import {
   partitionView,
   reportedControllerId,
   sortedPartitions,
-  topicNameProblem,
 } from './admin-support.js';
 
 /** CreateTopics API version the auto-creation speaks to the controller (validations as the latest). */
@@ -74,7 +73,7 @@ export function createMetadataHandler(broker: BrokerContext) {
       }
       const autoCreate =
         !allTopics && request.allowAutoTopicCreation && broker.config().get('auto.create.topics.enable') === true;
-      const toCreate = autoCreate ? names.filter((n) => !image.topics.byName.has(n) && topicNameProblem(n) === undefined) : [];
+      const toCreate = autoCreate ? names.filter((n) => !image.topics.byName.has(n) && isValidTopicName(n)) : [];
       if (toCreate.length === 0) return respond(broker, ctx, request, image, names, unknownIdTopics, new Set());
       // Start the creation now, in request order; answer from the image the controller published.
       return createTopics(broker, toCreate).then((failed) =>
@@ -124,9 +123,9 @@ function respond(
   for (const name of names) {
     const topic = image.topics.byName.get(name);
     if (topic === undefined) {
-      const problem = topicNameProblem(name);
-      let errorCode: number = problem === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
-      if (problem === undefined && failedCreations.has(name)) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
+      const valid = isValidTopicName(name);
+      let errorCode: number = valid ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
+      if (valid && failedCreations.has(name)) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
       topics.push(errorTopic(errorCode, name, ZERO_UUID));
       continue;
     }

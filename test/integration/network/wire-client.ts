@@ -38,8 +38,8 @@ export class WireClient {
     });
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<WireClient> {
-    const socket = connect({ port, host, noDelay: true });
+  static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<WireClient> {
+    const socket = connect({ port, host, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);

@@ -1,17 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AssignerProtocol } from 'kafkajs';
 import {
   CooperativeStickyAssignor,
   RangeAssignor,
   RoundRobinAssignor,
   StickyAssignor,
-  decodeAssignment,
   decodeStickyUserData,
-  decodeSubscription,
-  encodeAssignment,
   encodeStickyUserData,
-  encodeSubscription,
   type AssignorMember,
   type TopicPartition,
 } from '../../../src/client/index.js';
@@ -25,34 +20,6 @@ const counts = new Map([
   ['t0', 3],
   ['t1', 3],
 ]);
-
-test('subscription: v0 bytes as kafkajs (and every v0 client) writes them decode; ours decode in kafkajs', () => {
-  const theirs = AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['a', 'bb'], userData: Buffer.from('ud') });
-  const s = decodeSubscription(theirs);
-  assert.deepEqual([s.topics, s.userData?.toString(), s.ownedPartitions, s.generationId], [['a', 'bb'], 'ud', [], -1]);
-  const ours = encodeSubscription({ topics: ['x'], userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0);
-  assert.deepEqual(AssignerProtocol.MemberMetadata.decode(ours), { version: 0, topics: ['x'], userData: null });
-});
-
-test('subscription v3 round trip, and a newer version reads as v3 with its extra bytes ignored', () => {
-  const s = { topics: ['a'], userData: Buffer.from([1]), ownedPartitions: [{ topic: 'a', partition: 2 }, { topic: 'a', partition: 0 }], generationId: 7, rackId: 'r1' };
-  const bytes = encodeSubscription(s);
-  assert.equal(bytes.readInt16BE(0), 3);
-  const back = decodeSubscription(bytes);
-  assert.deepEqual(back.ownedPartitions, [{ topic: 'a', partition: 0 }, { topic: 'a', partition: 2 }]);
-  assert.deepEqual([back.generationId, back.rackId], [7, 'r1']);
-  const future = Buffer.concat([bytes, Buffer.from([9, 9, 9])]);
-  future.writeInt16BE(5, 0);
-  assert.deepEqual(decodeSubscription(future).topics, ['a']);
-});
-
-test('assignment: kafkajs bytes decode; ours decode in kafkajs; empty means nothing', () => {
-  const theirs = AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: { t: [0, 2] }, userData: Buffer.alloc(0) });
-  assert.deepEqual(decodeAssignment(theirs).partitions, [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }]);
-  const ours = encodeAssignment({ partitions: [{ topic: 'u', partition: 1 }], userData: null }, 0);
-  assert.deepEqual(AssignerProtocol.MemberAssignment.decode(ours)!.assignment, { u: [1] });
-  assert.deepEqual(decodeAssignment(Buffer.alloc(0)).partitions, []);
-});
 
 test('sticky user data round trip (Kafka StickyAssignorUserData v1), v0 without generation', () => {
   const owned = [{ topic: 't', partition: 1 }, { topic: 'u', partition: 0 }];

@@ -1,7 +1,7 @@
 /** A GroupCoordinator on a SimClock with an in-memory writer, for state-machine tests. */
 import { GroupCoordinator, NEW_MEMBER_JOIN_TIMEOUT_MS } from '../../../src/coordinator/index.js';
 import type { CoordinatorRecord, GroupCoordinatorConfig, RequestInfo, WriteOptions } from '../../../src/coordinator/index.js';
-import { ConsumerProtocolSubscription, Writer } from '../../../src/protocol/index.js';
+import { encodeSubscription } from '../../../src/protocol/index.js';
 import type { JoinGroupRequest, JoinGroupResponse, SyncGroupResponse } from '../../../src/protocol/index.js';
 import { SimClock } from '../../../src/testkit/index.js';
 
@@ -68,11 +68,7 @@ export class Harness {
 export const info = (apiVersion = 5, clientId = 'client'): RequestInfo => ({ apiVersion, clientId, clientHost: '/127.0.0.1' });
 
 export function subscription(topics: string[], version = 1): Buffer {
-  const msg = { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null };
-  const w = new Writer(2 + ConsumerProtocolSubscription.size(msg, version));
-  w.int16(version);
-  ConsumerProtocolSubscription.write(w, msg, version);
-  return w.buf;
+  return encodeSubscription({ topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, version);
 }
 
 export function joinReq(init: Partial<JoinGroupRequest> = {}): JoinGroupRequest {

@@ -99,6 +99,30 @@ test('OffsetDelete: not while subscribed, not for non-consumer non-empty groups;
   assert.deepEqual(fetched(h).offsets, []);
 });
 
+test('a member whose subscription does not parse: the group works, its topics are unknown (OffsetDelete allowed), and it loads', async () => {
+  const h = new Harness();
+  const garbage = Buffer.from('ffff00', 'hex'); // version -1, then a stray byte
+  const j = await joinDynamic(h, { protocols: [{ name: 'range', metadata: garbage }] });
+  h.advance(0);
+  await flush();
+  const m = j.get().memberId;
+  sync(h, m, 1, [{ memberId: m, assignment: Buffer.alloc(0) }]);
+  await flush();
+  const d = h.gc.describeGroups(['g'])[0]!;
+  assert.equal(d.groupState, 'Stable');
+  assert.deepEqual(d.members.map((x) => x.memberMetadata), [garbage], 'DescribeGroups hands the bytes back as they came');
+  await commit(h, { generationIdOrMemberEpoch: 1, memberId: m, offsets: [['t', 0, 1, null]] });
+  const del = new Tracked(h.gc.deleteOffsets('g', [{ name: 't', partitions: [{ partitionIndex: 0 }] }]));
+  await flush();
+  assert.deepEqual(del.get().topics.map((t) => t.partitions.map((p) => p.errorCode)), [[0]]);
+
+  const h2 = new Harness({}, false);
+  const shard = h2.gc.beginLoad(0);
+  for (const r of h.allRecords()) shard.replay(r.key, r.value);
+  h2.gc.completeLoad(0);
+  assert.equal(h2.gc.describeGroups(['g'])[0]!.groupState, 'Stable');
+});
+
 test('retention: offsets of an Empty group expire offsets.retention after it emptied; then the group goes', async () => {
   const h = new Harness({ offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 10_000 });
   await commit(h);

@@ -159,4 +159,26 @@ describe('MetadataLogStore (raft log over storage)', () => {
     assert.equal(b.listener.snapshots.length, 0);
     assert.ok(b.logger.lines.some((l) => l.level === 'warn' && /snapshot is invalid/.test(l.message)));
   });
+
+  it("writes a snapshot as Kafka's <name>.checkpoint.part first: a write that fails leaves only that, and reopening removes it", async () => {
+    const disk = new SimDisk();
+    const clock = new SimClock();
+    const a = start(disk, clock, '/meta');
+    await settle(a);
+    await a.client.close();
+    const write = disk.write.bind(disk);
+    disk.write = () => {
+      disk.write = write;
+      throw Object.assign(new Error('injected'), { code: 'EIO' });
+    };
+    const snapshot = encodeSnapshot(stringSerde, { offset: 1, epoch: 1 }, 0, [['a']], 0);
+    assert.throws(() => a.store.writeSnapshot({ offset: 1, epoch: 1 }, snapshot), { code: 'EIO' });
+    const dir = '/meta/__cluster_metadata-0';
+    assert.deepEqual(disk.readdir(dir).filter((n) => n.includes('.checkpoint')), ['00000000000000000001-0000000001.checkpoint.part']);
+    assert.deepEqual(a.store.snapshots(), []);
+    const b = start(disk, clock, '/meta');
+    assert.deepEqual(disk.readdir(dir).filter((n) => n.includes('.checkpoint')), []);
+    assert.ok(b.logger.lines.some((l) => /partial snapshot/.test(l.message)));
+    await b.client.close();
+  });
 });

@@ -98,6 +98,7 @@ test('DescribeConfigs: configuration_keys filter; unknown topic, illegal name, u
     ['bad/name', ErrorCode.INVALID_TOPIC_EXCEPTION],
     ['x', ErrorCode.INVALID_REQUEST],
   ]);
+  assert.equal(r.results[2]!.errorMessage, "Topic name is invalid: 'bad/name' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
 });
 
 test('DescribeConfigs BROKER: this node (all configs, sensitive hidden), cluster default (dynamic only), another node INVALID_REQUEST', async () => {
