@@ -340,10 +340,28 @@ function readPrimitive(name: string, r: string, flex: string, nullable: string, 
   }
 }
 
-function readElem(t: FieldType, r: string, flex: string, big: boolean): string {
+/**
+ * The function that reads one array element, `(r, version) => T`: the struct's reader, or one of the
+ * codec's primitive element readers. A function defined once, not an arrow per call: reading or
+ * sizing an array then allocates no closure (requests are decoded at high rates).
+ */
+function readElemFn(t: FieldType, flex: string, big: boolean): string {
   switch (t.kind) {
-    case 'primitive': return readPrimitive(t.name, r, flex, 'false', big);
-    case 'struct': return `read${t.struct.tsName}(${r}, version)`;
+    case 'primitive':
+      switch (t.name) {
+        case 'int8': return 'readInt8Element';
+        case 'int16': return 'readInt16Element';
+        case 'uint16': return 'readUint16Element';
+        case 'int32': return 'readInt32Element';
+        case 'int64': return big ? 'readInt64BigElement' : 'readInt64Element';
+        case 'float64': return 'readFloat64Element';
+        case 'bool': return 'readBoolElement';
+        case 'uuid': return 'readUuidElement';
+        case 'string': return ternary(flex, 'readCompactStringElement', 'readStringElement');
+        case 'bytes': case 'records': return ternary(flex, 'readCompactBytesElement', 'readBytesElement');
+        default: throw new Error(`unknown primitive ${t.name}`);
+      }
+    case 'struct': return `read${t.struct.tsName}`;
     case 'array': throw new Error('nested arrays are not in the schema language');
   }
 }
@@ -356,9 +374,8 @@ function readExpr(f: FieldDef, ctx: Ctx, r: string): string {
     case 'primitive':
       return readPrimitive(t.name, r, flex, nullable, f.bigint);
     case 'array': {
-      const elem = readElem(t.elem, 'e', flex, f.bigint);
       const ms = minSize(t.elem, flex);
-      return `readArray(${r}, ${flex}, ${nullable}, ${ms}, (e) => ${elem})`;
+      return `readArray(${r}, ${flex}, ${nullable}, ${ms}, ${readElemFn(t.elem, flex, f.bigint)}, version)`;
     }
     case 'struct': {
       const s = `read${t.struct.tsName}(${r}, version)`;
@@ -383,10 +400,16 @@ function sizePrimitive(name: string, v: string, flex: string): string {
   }
 }
 
-function sizeElem(t: FieldType, v: string, flex: string): string {
+/** The function that sizes one array element, `(e, version) => number` (see readElemFn). */
+function sizeElemFn(t: FieldType, flex: string): string {
   switch (t.kind) {
-    case 'primitive': return sizePrimitive(t.name, v, flex);
-    case 'struct': return `size${t.struct.tsName}(${v}, version)`;
+    case 'primitive':
+      switch (t.name) {
+        case 'string': return ternary(flex, 'sizeOfCompactStringElement', 'sizeOfStringElement');
+        case 'bytes': case 'records': return ternary(flex, 'sizeOfCompactBytesElement', 'sizeOfBytesElement');
+        default: throw new Error(`${t.name} elements have a fixed size`);
+      }
+    case 'struct': return `size${t.struct.tsName}`;
     case 'array': throw new Error('nested arrays are not in the schema language');
   }
 }
@@ -402,7 +425,7 @@ function sizeExpr(f: FieldDef, ctx: Ctx, v: string): string {
     case 'array': {
       const fixed = t.elem.kind === 'primitive' ? FIXED[t.elem.name] : undefined;
       if (fixed !== undefined) return `(${v} === null ? sizeOfArrayLength(-1, ${flex}) : sizeOfArrayLength(${v}.length, ${flex}) + ${v}.length * ${fixed})`;
-      return `sizeOfArray(${v}, ${flex}, (e) => ${sizeElem(t.elem, 'e', flex)})`;
+      return `sizeOfArray(${v}, ${flex}, ${sizeElemFn(t.elem, flex)}, version)`;
     }
     case 'struct': {
       const nullable = versionCond(f.nullable, fieldRange(ctx, f));
@@ -675,6 +698,7 @@ function emitMessage(msg: MessageModel, source: string): string {
   out.push('/* eslint-disable */');
   out.push(
     "import { Reader, Writer, readArray, sizeOfArray, sizeOfArrayLength, sizeOfBytes, sizeOfRecords, sizeOfString, sizeOfUvarint, writeUnknownTagsBelow, ZERO_UUID, EMPTY_BUFFER } from '../codec/index.js';",
+    "import { readInt8Element, readInt16Element, readUint16Element, readInt32Element, readInt64Element, readInt64BigElement, readFloat64Element, readBoolElement, readUuidElement, readStringElement, readCompactStringElement, readBytesElement, readCompactBytesElement, sizeOfStringElement, sizeOfCompactStringElement, sizeOfBytesElement, sizeOfCompactBytesElement } from '../codec/index.js';",
   );
   out.push("import type { FieldSchema, MessageDescriptor, TaggedField } from '../codec/index.js';");
   out.push('');

@@ -1,5 +1,5 @@
-import { assert } from '../common/index.js';
-import { DecodeError, FrameDecoder, FrameTooLargeError, parseRequestHeader } from '../protocol/index.js';
+import { AssertionError, assert } from '../common/index.js';
+import { DecodeError, FRAME_SIZE_BYTES, FrameDecoder, FrameTooLargeError, parseRequestHeader } from '../protocol/index.js';
 import type { ApiDescriptor, RequestHeader } from '../protocol/index.js';
 import type { ConnectionLimits } from './limits.js';
 
@@ -11,7 +11,7 @@ export interface InboundRequest {
   readonly headerVersion: number;
   /** undefined for an api key the codec does not know. */
   readonly api: ApiDescriptor | undefined;
-  /** The frame without its size prefix; the body starts at `bodyOffset`. */
+  /** The frame with its 4-byte size prefix (so that a chunk holding one frame is used as is); the body starts at `bodyOffset`. */
   readonly frame: Buffer;
   readonly bodyOffset: number;
 }
@@ -24,6 +24,11 @@ export type CloseReason =
   | { readonly kind: 'peer-closed' }
   | { readonly kind: 'idle' }
   | { readonly kind: 'shutdown' };
+
+const NO_OUTPUT: readonly Buffer[] = Object.freeze([]);
+
+/** Queued with sequence -1; numbered in place when handed out (one object per request). */
+type QueuedRequest = { -readonly [K in keyof InboundRequest]: InboundRequest[K] };
 
 interface Slot {
   readonly sequence: number;
@@ -46,11 +51,17 @@ interface Slot {
  */
 export class ConnectionCore {
   private readonly decoder: FrameDecoder;
-  private readonly queued: InboundRequest[] = [];
+  private readonly queued: QueuedRequest[] = [];
   private queuedBytes = 0;
   /** Handed out and not yet sent, in sequence order. */
   private readonly inFlight: Slot[] = [];
-  private outbox: Buffer[] = [];
+  /**
+   * Response slices ready to be written. Usually one response is ready at a time, and then this is
+   * the responder's own array, passed on as is; it is copied before anything is added to it
+   * (`outboxOwned`), so a responder's array is never modified.
+   */
+  private outbox: readonly Buffer[] = NO_OUTPUT;
+  private outboxOwned = false;
   private nextSequence = 0;
   private writable = true;
   private closeReason: CloseReason | undefined;
@@ -90,19 +101,21 @@ export class ConnectionCore {
   /** Feeds bytes from the socket. A malformed or oversized frame closes the connection (see `closed`). */
   receive(chunk: Buffer): void {
     if (this.closeReason !== undefined) return;
-    let frames: Buffer[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (e) {
-      if (e instanceof FrameTooLargeError) this.close({ kind: 'frame-too-large', size: e.size, max: e.max });
-      else if (e instanceof DecodeError) this.close({ kind: 'malformed', message: e.message });
-      else throw e;
-      return;
-    }
-    for (const frame of frames) {
+    this.decoder.add(chunk);
+    for (;;) {
+      let frame: Buffer | undefined;
+      try {
+        frame = this.decoder.nextSized();
+      } catch (e) {
+        if (e instanceof FrameTooLargeError) this.close({ kind: 'frame-too-large', size: e.size, max: e.max });
+        else if (e instanceof DecodeError) this.close({ kind: 'malformed', message: e.message });
+        else throw e;
+        return;
+      }
+      if (frame === undefined) return;
       let parsed;
       try {
-        parsed = parseRequestHeader(frame);
+        parsed = parseRequestHeader(frame, FRAME_SIZE_BYTES);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         // Kafka closes a connection whose request header cannot be parsed; requests already
@@ -110,7 +123,7 @@ export class ConnectionCore {
         this.close({ kind: 'malformed', message: `unparseable request header: ${e.message}` });
         return;
       }
-      this.queued.push({ sequence: -1, frame, ...parsed });
+      this.queued.push({ sequence: -1, header: parsed.header, headerVersion: parsed.headerVersion, api: parsed.api, frame, bodyOffset: parsed.bodyOffset });
       this.queuedBytes += frame.length;
     }
   }
@@ -125,30 +138,46 @@ export class ConnectionCore {
     const head = this.queued.shift();
     if (head === undefined) return undefined;
     this.queuedBytes -= head.frame.length;
-    const request: InboundRequest = { ...head, sequence: this.nextSequence++ };
-    this.inFlight.push({ sequence: request.sequence, response: undefined });
-    return request;
+    head.sequence = this.nextSequence++;
+    this.inFlight.push({ sequence: head.sequence, response: undefined });
+    return head;
   }
 
   /** Completes a request: its response slices, or null when the client expects none. */
   respond(sequence: number, response: readonly Buffer[] | null): void {
     if (this.closeReason !== undefined) return;
+    // Not assert(): its messages would be built for every response.
     const first = this.inFlight[0];
-    assert(first !== undefined, `response for request ${sequence} with none in flight`);
+    if (first === undefined) throw new AssertionError(`response for request ${sequence} with none in flight`);
     const slot = this.inFlight[sequence - first.sequence];
-    assert(slot !== undefined && slot.sequence === sequence, `response for unknown request ${sequence}`);
-    assert(slot.response === undefined, `request ${sequence} answered twice`);
+    if (slot === undefined || slot.sequence !== sequence) throw new AssertionError(`response for unknown request ${sequence}`);
+    if (slot.response !== undefined) throw new AssertionError(`request ${sequence} answered twice`);
     slot.response = response;
     while (this.inFlight.length > 0 && this.inFlight[0]!.response !== undefined) {
       const response = this.inFlight.shift()!.response;
-      if (response) for (const b of response) this.outbox.push(b);
+      if (!response || response.length === 0) continue;
+      if (this.outbox.length === 0) {
+        this.outbox = response;
+        this.outboxOwned = false;
+        continue;
+      }
+      const out = this.outboxOwned ? (this.outbox as Buffer[]) : this.outbox.slice();
+      for (const b of response) out.push(b);
+      this.outbox = out;
+      this.outboxOwned = true;
     }
   }
 
+  /** Whether responses are ready to be written. */
+  get hasOutput(): boolean {
+    return this.outbox.length > 0;
+  }
+
   /** Response bytes ready to be written, in request order (empties the outbox). */
-  takeOutput(): Buffer[] {
+  takeOutput(): readonly Buffer[] {
     const out = this.outbox;
-    this.outbox = [];
+    this.outbox = NO_OUTPUT;
+    this.outboxOwned = false;
     return out;
   }
 

@@ -146,11 +146,13 @@ export class Connection {
   }
 
   private flush(): void {
-    const out = this.core.takeOutput();
-    if (out.length > 0 && !this.socketClosed) {
+    if (this.core.hasOutput && !this.socketClosed) {
+      const out = this.core.takeOutput();
       this.lastActiveMs = this.clock.monotonicMs();
-      // Pooled record buffers (fetch reads) go back to their pool once the OS has the bytes.
-      if (!this.socket.write(out, () => RECORDS_BUFFER_POOL.release(out))) this.core.setWritable(false);
+      // Pooled record buffers (fetch reads) go back to their pool once the OS has the bytes. Only
+      // then is there a write callback: Node schedules extra work (a tick) for every callback.
+      const written = RECORDS_BUFFER_POOL.lentAny(out) ? this.socket.write(out, () => RECORDS_BUFFER_POOL.release(out)) : this.socket.write(out);
+      if (!written) this.core.setWritable(false);
     }
     if (this.core.closed !== undefined && !this.ended) {
       this.ended = true;

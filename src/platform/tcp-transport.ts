@@ -8,6 +8,9 @@ import type {
   TransportSocketEvents,
 } from '../common/index.js';
 
+/** Slices of at most this many bytes in all are copied into one buffer for a single write(). */
+const COALESCE_MAX_BYTES = 16 * 1024;
+
 /** How long `end()` waits for a peer to take our last bytes before the socket is destroyed. */
 const END_FLUSH_TIMEOUT_MS = 5_000;
 
@@ -59,14 +62,23 @@ class TcpSocket implements TransportSocket {
       onWritten?.();
       return true;
     }
-    // Node calls a write's callback once libuv is done with its bytes (or the write failed).
-    const done = onWritten === undefined ? undefined : () => onWritten();
-    if (slices.length === 1) return s.write(slices[0]!, done);
+    // Node calls a write's callback once libuv is done with its bytes (or the write failed); a write
+    // without one costs less (no tick scheduled for it), so none is passed when nobody waits.
+    if (slices.length === 1) return onWritten === undefined ? s.write(slices[0]!) : s.write(slices[0]!, onWritten);
+    let total = 0;
+    for (const b of slices) total += b.length;
+    if (total <= COALESCE_MAX_BYTES) {
+      // A few responses, or a small one in pieces: copying them into one buffer is cheaper than
+      // Node's bookkeeping for corked writes (an entry per write, then a writev request).
+      const one = Buffer.concat(slices as Buffer[], total);
+      return onWritten === undefined ? s.write(one) : s.write(one, onWritten);
+    }
     // Corked writes leave as one writev: one syscall for a whole response, or a pipelined burst.
     s.cork();
     const last = slices.length - 1;
     for (let i = 0; i < last; i++) s.write(slices[i]!);
-    s.write(slices[last]!, done);
+    if (onWritten === undefined) s.write(slices[last]!);
+    else s.write(slices[last]!, onWritten);
     s.uncork();
     return !s.writableNeedDrain;
   }

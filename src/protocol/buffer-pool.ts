@@ -32,6 +32,13 @@ export class BufferPool {
     return b.subarray(0, size);
   }
 
+  /** Whether any of `slices` was lent by this pool (then `release` them once written). */
+  lentAny(slices: readonly Buffer[]): boolean {
+    if (this.lentCount === 0) return false;
+    for (const s of slices) if (s.length >= this.minBytes && this.lent.has(s.buffer)) return true;
+    return false;
+  }
+
   /** Gives back the pooled buffers among `slices` (others are ignored). */
   release(slices: readonly Buffer[]): void {
     for (const s of slices) {

@@ -7,7 +7,7 @@
  *   and the range of ApiVersions we speak (Kafka lists only that API), so the client can retry.
  */
 import { ErrorCode } from '../common/index.js';
-import { DecodeError, Reader, Writer, resetZeroCopyTally, takeZeroCopyTally } from './codec/index.js';
+import { DecodeError, EMPTY_BUFFER, FRAME_SIZE_BYTES, Reader, Writer, resetZeroCopyTally, takeZeroCopyTally } from './codec/index.js';
 import type { ApiDescriptor, MessageDescriptor } from './codec/index.js';
 import { API_BY_KEY, ApiVersionsResponse, RequestHeader, ResponseHeader } from './generated/index.js';
 import type { ApiVersionsResponseApiVersion } from './generated/index.js';
@@ -42,15 +42,22 @@ export interface ParsedRequestHeader {
   bodyOffset: number;
 }
 
-/** Parses the header of a request frame (the bytes after the size prefix). Throws DecodeError. */
-export function parseRequestHeader(frame: Buffer): ParsedRequestHeader {
-  const r = new Reader(frame);
-  const apiKey = r.int16();
-  const apiVersion = r.int16();
-  r.pos = 0;
-  const headerVersion = requestHeaderVersion(apiKey, apiVersion);
-  const header = RequestHeader.read(r, headerVersion);
-  return { header, headerVersion, api: API_BY_KEY.get(apiKey), bodyOffset: r.pos };
+/**
+ * Parses the header of a request frame (the bytes after the size prefix, or a whole sized frame with
+ * `offset` FRAME_SIZE_BYTES). Throws DecodeError.
+ */
+export function parseRequestHeader(frame: Buffer, offset = 0): ParsedRequestHeader {
+  const r = requestReader(frame, offset);
+  try {
+    const apiKey = r.int16();
+    const apiVersion = r.int16();
+    r.pos = offset;
+    const headerVersion = requestHeaderVersion(apiKey, apiVersion);
+    const header = RequestHeader.read(r, headerVersion);
+    return { header, headerVersion, api: API_BY_KEY.get(apiKey), bodyOffset: r.pos };
+  } finally {
+    r.buf = EMPTY_BUFFER;
+  }
 }
 
 /** Decodes a request body; every byte of the frame must be consumed. Throws DecodeError. */
@@ -58,10 +65,26 @@ export function decodeBody<T>(desc: MessageDescriptor<T>, frame: Buffer, offset:
   if (version < desc.minVersion || version > desc.maxVersion) {
     throw new DecodeError(`${desc.name} version ${version} is outside ${desc.minVersion}-${desc.maxVersion}`);
   }
-  const r = new Reader(frame, offset);
-  const body = desc.read(r, version);
-  r.expectEnd(desc.name);
-  return body;
+  const r = requestReader(frame, offset);
+  try {
+    const body = desc.read(r, version);
+    r.expectEnd(desc.name);
+    return body;
+  } finally {
+    r.buf = EMPTY_BUFFER;
+  }
+}
+
+// Request headers and bodies are decoded synchronously, one at a time, and decoded values never
+// keep their Reader: one Reader serves them all (two fewer objects per request). It lets go of
+// the frame when done.
+const sharedReader = new Reader(EMPTY_BUFFER);
+
+function requestReader(frame: Buffer, offset: number): Reader {
+  sharedReader.buf = frame;
+  sharedReader.pos = offset;
+  sharedReader.end = frame.length;
+  return sharedReader;
 }
 
 /** Encodes a message into slices (large records payloads stay separate). */
@@ -80,14 +103,25 @@ export function encodeMessageToBuffer<T>(desc: MessageDescriptor<T>, value: T, v
   return slices.length === 1 ? slices[0]! : Buffer.concat(slices);
 }
 
-function frame(headerBytes: Buffer, body: Buffer[]): Buffer[] {
-  let total = headerBytes.length;
-  for (const b of body) total += b.length;
-  const first = Buffer.allocUnsafe(4 + headerBytes.length);
-  first.writeInt32BE(total, 0);
-  headerBytes.copy(first, 4);
-  return [first, ...body];
+/**
+ * Size prefix, header and body written by one Writer into one buffer (large records payloads stay
+ * separate slices): a small response is a single Buffer, the cheapest thing to hand to a socket.
+ */
+function encodeFrame<H, T>(hdesc: MessageDescriptor<H>, header: H, hv: number, desc: MessageDescriptor<T>, body: T, version: number): Buffer[] {
+  const headerSize = hdesc.size(header, hv);
+  resetZeroCopyTally();
+  const bodySize = desc.size(body, version);
+  const external = takeZeroCopyTally();
+  const w = new Writer(FRAME_SIZE_BYTES + headerSize + bodySize - external);
+  w.int32(headerSize + bodySize);
+  hdesc.write(w, header, hv);
+  desc.write(w, body, version);
+  return w.finish();
 }
+
+// Responses are encoded synchronously one at a time, so one header object serves them all (a
+// response header is just the correlation id).
+const responseHeader: ResponseHeader = ResponseHeader.create();
 
 /** A full response frame (size prefix, header, body) as slices ready for the socket. */
 export function encodeResponseFrame<T>(
@@ -97,16 +131,14 @@ export function encodeResponseFrame<T>(
   desc: MessageDescriptor<T>,
   body: T,
 ): Buffer[] {
-  const hv = responseHeaderVersion(apiKey, apiVersion);
-  const header = encodeMessageToBuffer(ResponseHeader, ResponseHeader.create({ correlationId }), hv);
-  return frame(header, encodeMessage(desc, body, apiVersion));
+  responseHeader.correlationId = correlationId;
+  return encodeFrame(ResponseHeader, responseHeader, responseHeaderVersion(apiKey, apiVersion), desc, body, apiVersion);
 }
 
 /** A full request frame as slices; the header version follows from the api key and version. */
 export function encodeRequestFrame<T>(header: RequestHeader, desc: MessageDescriptor<T>, body: T): Buffer[] {
   const hv = requestHeaderVersion(header.requestApiKey, header.requestApiVersion);
-  const h = encodeMessageToBuffer(RequestHeader, header, hv);
-  return frame(h, encodeMessage(desc, body, header.requestApiVersion));
+  return encodeFrame(RequestHeader, header, hv, desc, body, header.requestApiVersion);
 }
 
 /** Parses a response frame (after the size prefix) for a request of the given api key and version. */

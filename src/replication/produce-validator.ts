@@ -61,7 +61,8 @@ export function validateProducedRecords(records: Buffer | null, ctx: ProduceVali
   if (records === null || records.length === 0) {
     return reject(ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} must have at least one record batch per partition`);
   }
-  const slices: Buffer[] = [];
+  // First the framing of every batch (magic, size, count), then each batch's content.
+  let batches = 0;
   let pos = 0;
   while (pos < records.length) {
     if (records.length - pos <= MAGIC_OFFSET) return reject(ErrorCode.CORRUPT_MESSAGE, `truncated record batch at byte ${pos}`);
@@ -79,14 +80,18 @@ export function validateProducedRecords(records: Buffer | null, ctx: ProduceVali
     if (size < BATCH_HEADER_SIZE || size > records.length - pos) {
       return reject(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos} declares ${size} bytes, ${records.length - pos} are there`);
     }
-    slices.push(records.subarray(pos, pos + size));
     pos += size;
-    if (ctx.apiVersion >= 3 && slices.length > 1) {
+    batches++;
+    if (ctx.apiVersion >= 3 && batches > 1) {
       return reject(ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} may carry exactly one record batch per partition`);
     }
   }
   let producerIdBatches = 0;
-  for (const slice of slices) {
+  for (pos = 0; pos < records.length; ) {
+    const size = batchSizeAt(records, pos);
+    // Produce v3+ carries exactly one batch: then the buffer is the batch, no view is needed.
+    const slice = size === records.length ? records : records.subarray(pos, pos + size);
+    pos += size;
     const batch = new RecordBatch(slice);
     const problem = checkBatch(slice, batch, ctx);
     if (problem !== undefined) return problem;
@@ -94,8 +99,16 @@ export function validateProducedRecords(records: Buffer | null, ctx: ProduceVali
     const recordProblem = checkRecords(batch, ctx);
     if (recordProblem !== undefined) return recordProblem;
   }
-  return { ok: true, batches: slices.length, producerIdBatches };
+  if (batches === 1) return producerIdBatches === 0 ? OK_ONE_BATCH : OK_ONE_BATCH_WITH_PRODUCER_ID;
+  return { ok: true, batches, producerIdBatches };
 }
+
+// The outcomes of nearly every produce, shared rather than built per request.
+const OK_ONE_BATCH: ProduceValidation = Object.freeze({ ok: true, batches: 1, producerIdBatches: 0 });
+const OK_ONE_BATCH_WITH_PRODUCER_ID: ProduceValidation = Object.freeze({ ok: true, batches: 1, producerIdBatches: 1 });
+
+/** validateBatch checks the header and the CRC here; records are looked at only when the topic asks (checkRecords). */
+const HEADER_AND_CRC_ONLY = Object.freeze({ records: false });
 
 function checkBatch(slice: Buffer, batch: RecordBatch, ctx: ProduceValidationContext): ProduceValidation | undefined {
   const at = ctx.partitionName;
@@ -105,7 +118,7 @@ function checkBatch(slice: Buffer, batch: RecordBatch, ctx: ProduceValidationCon
       `The record batch of ${slice.length} bytes to ${at} is larger than max.message.bytes (${ctx.config.log.maxMessageBytes})`,
     );
   }
-  const problem = validateBatch(slice, { records: false });
+  const problem = validateBatch(slice, HEADER_AND_CRC_ONLY);
   if (problem !== null) {
     const detail = problem.kind === 'bad-crc' ? `stored crc ${problem.stored}, computed ${problem.computed}` : JSON.stringify(problem);
     return reject(ErrorCode.CORRUPT_MESSAGE, `Record batch to ${at} is corrupt (${problem.kind}: ${detail})`);

@@ -16,7 +16,7 @@ import {
   isStorageError,
   readSliceInto,
 } from '../storage/index.js';
-import type { FileSlice, Log, LogManager, LogConfig, ProducerStateManager, ProducerStates } from '../storage/index.js';
+import type { AppendOptions, FileSlice, Log, LogManager, LogConfig, ProducerStateManager, ProducerStates } from '../storage/index.js';
 import { FetchSessionCache } from './fetch-session.js';
 import type { FetchPartitionSpec } from './fetch-session.js';
 import { MAX_FETCH_WAIT_MS } from './limits.js';
@@ -193,6 +193,11 @@ export interface LogDirDescription {
 type Lookup = { readonly partition: Partition; readonly errorCode?: undefined } | { readonly partition?: undefined; readonly errorCode: number };
 
 const NO_LEADER: LeaderHint = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
+
+const NO_RECORD_ERRORS: readonly RecordError[] = Object.freeze([]);
+
+/** The produce path checked every batch's CRC (validateProducedRecords): storage skips its pass. */
+const CRC_VERIFIED: AppendOptions = Object.freeze({ crcVerified: true });
 
 /**
  * The partitions this broker hosts and the paths through them: Kafka's ReplicaManager. Metadata
@@ -447,15 +452,21 @@ export class ReplicaManager {
 
   /** Kafka's getPartitionOrError, requiring leadership unless `anyReplica`. */
   private lookup(topic: string, index: number, anyReplica = false): Lookup {
+    const found = this.partitionOrError(topic, index, anyReplica);
+    return typeof found === 'number' ? { errorCode: found } : { partition: found };
+  }
+
+  /** `lookup` without a result object (the produce path runs it once per partition per request). */
+  private partitionOrError(topic: string, index: number, anyReplica = false): Partition | number {
     const p = this.getPartition(topic, index);
     if (p !== undefined) {
-      if (p.log.isOffline) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-      if (!anyReplica && !p.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-      return { partition: p };
+      if (p.log.isOffline) return ErrorCode.KAFKA_STORAGE_ERROR;
+      if (!anyReplica && !p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      return p;
     }
-    if (this.logManager.partitionState({ topic, partition: index }) === 'offline') return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    if (this.logManager.partitionState({ topic, partition: index }) === 'offline') return ErrorCode.KAFKA_STORAGE_ERROR;
     const known = this.image?.topics.byName.get(topic)?.partitions.has(index) === true;
-    return { errorCode: known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    return known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   }
 
   // ---- produce ---------------------------------------------------------------------------------
@@ -468,22 +479,24 @@ export class ReplicaManager {
    */
   appendRecords(req: ProduceRequestInfo): ProduceOutcome {
     const nowWall = this.clock.nowMs();
-    const results: ProducePartitionResult[] = [];
-    const waits: ProduceWait[] = [];
+    // Sized up front: a push onto [] allocates room for 16 elements.
+    const results = new Array<ProducePartitionResult>(req.entries.length);
+    // Only acks=-1, or an append that waits for its fdatasync, waits at all.
+    let waits: ProduceWait[] | undefined;
     const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
-    for (const e of req.entries) {
+    for (let i = 0; i < req.entries.length; i++) {
+      const e = req.entries[i]!;
       const r = emptyPartitionResult(e.topic, e.partition);
-      results.push(r);
+      results[i] = r;
       if (!validAcks) {
         r.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
         continue;
       }
-      const found = this.lookup(e.topic, e.partition);
-      if (found.partition === undefined) {
-        r.errorCode = found.errorCode;
+      const p = this.partitionOrError(e.topic, e.partition);
+      if (typeof p === 'number') {
+        r.errorCode = p;
         continue;
       }
-      const p = found.partition;
       const check = validateProducedRecords(e.records, {
         apiVersion: req.apiVersion,
         config: p.config,
@@ -515,17 +528,18 @@ export class ReplicaManager {
           r.baseOffset = ps.firstOffset;
           r.logAppendTimeMs = ps.timestamp;
           r.logStartOffset = p.log.logStartOffset;
-          if (req.acks !== 0) waits.push(this.produceWait(p, r, ps.lastOffset + 1, null));
+          // Nothing to wait for with acks=1 (see produceCompletion): no wait is recorded then.
+          if (req.acks === -1) (waits ??= []).push(this.produceWait(p, r, ps.lastOffset + 1, null));
           continue;
         }
       }
       try {
-        const info = p.appendAsLeader(e.records!, { crcVerified: true });
+        const info = p.appendAsLeader(e.records!, CRC_VERIFIED);
         r.baseOffset = info.firstOffset;
         r.logAppendTimeMs = info.logAppendTime;
         r.logStartOffset = info.logStartOffset;
         if (p.maybeIncrementHighWatermark()) this.purgatory.checkAndComplete(p.key);
-        if (req.acks !== 0) waits.push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
+        if (req.acks === -1 || (req.acks === 1 && info.durable !== null)) (waits ??= []).push(this.produceWait(p, r, info.lastOffset + 1, info.durable));
       } catch (err) {
         if (!isStorageError(err)) throw err;
         r.errorCode = ErrorCode[err.code];
@@ -614,15 +628,17 @@ export class ReplicaManager {
    * Kafka flushes inside the append, so durability (flush.messages) is part of the append for acks 1
    * and -1 and is not bounded by the request timeout; replication (acks=-1) is, measured from now.
    */
-  private produceCompletion(acks: number, timeoutMs: number, waits: ProduceWait[]): Promise<void> | null {
-    if (acks === 0 || waits.length === 0) return null;
+  private produceCompletion(acks: number, timeoutMs: number, waits: ProduceWait[] | undefined): Promise<void> | null {
+    if (acks === 0 || waits === undefined || waits.length === 0) return null;
     const deadline = this.clock.monotonicMs() + Math.max(0, timeoutMs);
-    const replicate = (): Promise<void> | null => (acks === -1 ? this.awaitReplication(waits, deadline) : null);
-    const pending = waits.filter((w) => w.durable === 'pending');
-    if (pending.length === 0) return replicate();
+    let pending: ProduceWait[] | undefined;
+    for (const w of waits) if (w.durable === 'pending') (pending ??= []).push(w);
+    // The usual case at acks=-1: nothing to fsync first, no promise or closure unless replication waits.
+    if (pending === undefined) return acks === -1 ? this.awaitReplication(waits, deadline) : null;
+    const durable = pending;
     return new Promise<void>((resolve) => {
-      this.purgatory.tryCompleteElseWatch(new DelayedProduce(pending, Infinity, 'durable', this, resolve));
-    }).then(() => replicate() ?? undefined);
+      this.purgatory.tryCompleteElseWatch(new DelayedProduce(durable, Infinity, 'durable', this, resolve));
+    }).then(() => (acks === -1 ? (this.awaitReplication(waits, deadline) ?? undefined) : undefined));
   }
 
   private awaitReplication(waits: ProduceWait[], deadline: number): Promise<void> | null {
@@ -984,7 +1000,7 @@ function emptyPartitionResult(topic: string, partition: number): ProducePartitio
     partition,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
-    recordErrors: [],
+    recordErrors: NO_RECORD_ERRORS,
     baseOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset: -1,

@@ -77,7 +77,7 @@ export class SegmentFile {
   }
 
   private get rawFd(): number {
-    // Not assert(): its message would be built on every read of every fetch.
+    // Not assert(): its message would be built on every file operation.
     if (this.closed) throw new AssertionError(`segment file ${this.path} is closed`);
     if (this.fdValue < 0) this.fdValue = this.fs.open(this.path, 'readWrite');
     return this.fdValue;
@@ -130,7 +130,7 @@ export class SegmentFile {
    */
   stage(buf: Buffer, position: number): void {
     if (this.stagedBytes > 0) {
-      assert(position === this.stagedPosition + this.stagedBytes, `staged append at ${position} is not contiguous in ${this.path}`);
+      if (position !== this.stagedPosition + this.stagedBytes) throw new AssertionError(`staged append at ${position} is not contiguous in ${this.path}`);
       if (buf.length > APPEND_STAGING_BYTES - this.stagedBytes) this.writeStaged();
     }
     if (buf.length >= APPEND_STAGING_BYTES) {

@@ -43,6 +43,9 @@ import type { AbortedTxn } from './transaction-index.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoints.js';
 import { findRecordByTimestamp, findRecordWithMaxTimestamp } from './record-scan.js';
 
+/** A batch's layout while the leader append assigns its offsets. */
+type MutableAppendedBatch = { -readonly [K in keyof AppendedBatch]: AppendedBatch[K] };
+
 /** ListOffsets special timestamps. */
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -470,8 +473,9 @@ export class Log {
    * Validates batches (structure, CRC, size) and returns their layout. Throws CORRUPT_MESSAGE,
    * MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE.
    */
-  private validate(buf: Buffer, verifyCrc: boolean): AppendedBatch[] {
-    const batches: AppendedBatch[] = [];
+  private validate(buf: Buffer, verifyCrc: boolean): MutableAppendedBatch[] {
+    // Most appends are one batch: `[first]` has room for just it (a push onto [] makes room for 16).
+    let batches: MutableAppendedBatch[] | undefined;
     if (buf.length > this.config.segmentBytes) {
       throw new StorageError('RECORD_LIST_TOO_LARGE', `${buf.length} bytes exceed segment.bytes ${this.config.segmentBytes}`);
     }
@@ -487,11 +491,13 @@ export class Log {
       if (count < 0 || count > lastOffsetDeltaAt(buf, pos) + 1) {
         throw new StorageError('CORRUPT_MESSAGE', `record count ${count} does not fit last offset delta ${lastOffsetDeltaAt(buf, pos)}`);
       }
-      batches.push({ at: pos, size, lastOffset: lastOffsetAt(buf, pos), maxTimestamp: maxTimestampAt(buf, pos) });
+      const batch = { at: pos, size, lastOffset: lastOffsetAt(buf, pos), maxTimestamp: maxTimestampAt(buf, pos) };
+      if (batches === undefined) batches = [batch];
+      else batches.push(batch);
       if (batches.length > MAX_BATCHES_PER_APPEND) throw new StorageError('RECORD_LIST_TOO_LARGE', 'too many batches in one append');
       pos += size;
     }
-    return batches;
+    return batches ?? [];
   }
 
   /**
@@ -504,25 +510,23 @@ export class Log {
     const firstOffset = this.logEndOffsetValue;
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? this.clock.nowMs() : -1;
     let next = firstOffset;
-    const batches: AppendedBatch[] = [];
     let records = 0;
+    // The layout from validate() is updated in place with the assigned offsets (no second array).
     for (const b of validated) {
       setBaseOffsetAt(buf, b.at, next);
       setLeaderEpochAt(buf, b.at, leaderEpoch);
-      let maxTimestamp = b.maxTimestamp;
       if (logAppendTime >= 0) {
         buf.writeInt16BE(attributesAt(buf, b.at) | TIMESTAMP_TYPE_MASK, b.at + ATTRIBUTES_OFFSET);
         writeInt64At(buf, b.at + MAX_TIMESTAMP_OFFSET, logAppendTime);
         updateCrcAt(buf, b.at);
-        maxTimestamp = logAppendTime;
+        b.maxTimestamp = logAppendTime;
       }
-      const lastOffset = next + lastOffsetDeltaAt(buf, b.at);
-      batches.push({ at: b.at, size: b.size, lastOffset, maxTimestamp });
+      b.lastOffset = next + lastOffsetDeltaAt(buf, b.at);
       records += recordsCountAt(buf, b.at);
-      next = lastOffset + 1;
+      next = b.lastOffset + 1;
     }
     if (leaderEpoch >= 0) this.assignEpoch(leaderEpoch, firstOffset);
-    return this.appendValidated(buf, batches, firstOffset, records, logAppendTime);
+    return this.appendValidated(buf, validated, firstOffset, records, logAppendTime);
   }
 
   /** Follower (or restore) append: offsets are already in the batches and must continue the log. */
@@ -576,10 +580,14 @@ export class Log {
     // An append that triggers a flush is acknowledged only after that fdatasync, so its write can
     // wait for the flush round and go out together with the other appends of the round.
     const flushDue = last.lastOffset + 1 - this.recoveryPointValue >= this.config.flushMessages;
-    this.io('append', () => {
+    // io() inlined: its closure would be allocated on every append.
+    this.checkOnline();
+    try {
       this.maybeRoll(buf.length, maxTimestamp, firstOffset, last.lastOffset, segmentBase);
       this.activeSegment.append(buf, batches, flushDue);
-    });
+    } catch (err) {
+      throw this.fail('append', err);
+    }
     this.logEndOffsetValue = last.lastOffset + 1;
     this.hooks.onAppend?.(buf, batches);
     let durable: Promise<void> | null = null;

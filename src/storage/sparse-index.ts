@@ -1,4 +1,4 @@
-import { assert } from '../common/index.js';
+import { AssertionError, assert } from '../common/index.js';
 import type { FileSystem } from '../common/index.js';
 import { int64At, writeInt64At } from './batch-header.js';
 
@@ -108,7 +108,7 @@ export abstract class SparseIndex {
 
   protected pushRaw(): number {
     assert(this.loaded, 'index appended before load');
-    assert(!this.isFull(), `index ${this.path} is full`);
+    if (this.isFull()) throw new AssertionError(`index ${this.path} is full`);
     this.ensureCapacity();
     return this.count++ * this.entrySize;
   }
@@ -221,10 +221,11 @@ export class OffsetIndex extends SparseIndex {
 
   append(offset: number, position: number): void {
     const rel = offset - this.baseOffset;
-    assert(rel >= 0 && rel <= 0x7fffffff, `offset ${offset} out of range for index based at ${this.baseOffset}`);
+    // Not assert(): the messages would be built on every append.
+    if (!(rel >= 0 && rel <= 0x7fffffff)) throw new AssertionError(`offset ${offset} out of range for index based at ${this.baseOffset}`);
     if (this.count > 0) {
-      assert(offset > this.offsetAt(this.count - 1), `index offsets must increase (${offset})`);
-      assert(position > this.positionAt(this.count - 1), `index positions must increase (${position})`);
+      if (!(offset > this.offsetAt(this.count - 1))) throw new AssertionError(`index offsets must increase (${offset})`);
+      if (!(position > this.positionAt(this.count - 1))) throw new AssertionError(`index positions must increase (${position})`);
     }
     const at = this.pushRaw();
     this.buf.writeInt32BE(rel, at);
@@ -351,7 +352,7 @@ export class TimeIndex extends SparseIndex {
     if (!skipFullCheck && this.isFull()) return;
     if (this.isFull()) return;
     const rel = offset - this.baseOffset;
-    assert(rel >= 0 && rel <= 0x7fffffff, `offset ${offset} out of range for time index based at ${this.baseOffset}`);
+    if (!(rel >= 0 && rel <= 0x7fffffff)) throw new AssertionError(`offset ${offset} out of range for time index based at ${this.baseOffset}`);
     const at = this.pushRaw();
     writeInt64At(this.buf, at, timestamp);
     this.buf.writeInt32BE(rel, at + 8);

@@ -8,6 +8,9 @@ export class FrameTooLargeError extends DecodeError {
   }
 }
 
+/** Every Kafka frame starts with its size as a big-endian int32. */
+export const FRAME_SIZE_BYTES = 4;
+
 /**
  * Splits a byte stream into frames: 4-byte big-endian size, then that many bytes. Chunks are kept
  * as they arrive and joined only when a frame spans several, so a large frame is copied once.
@@ -24,21 +27,32 @@ export class FrameDecoder {
 
   /** Adds a chunk; returns the frames it completes (payloads without the size prefix). */
   push(chunk: Buffer): Buffer[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+    this.add(chunk);
     const out: Buffer[] = [];
-    for (;;) {
-      if (this.buffered < 4) return out;
-      const head = this.peek4();
-      const size = head.readInt32BE(0);
-      if (size < 0) throw new DecodeError(`negative frame size ${size}`);
-      if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-      if (this.buffered < 4 + size) return out;
-      const all = this.take(4 + size);
-      out.push(all.subarray(4));
-    }
+    for (let f = this.nextSized(); f !== undefined; f = this.nextSized()) out.push(f.subarray(FRAME_SIZE_BYTES));
+    return out;
+  }
+
+  /** Adds a chunk; take the frames it completes with `nextSized`. */
+  add(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /**
+   * The next complete frame WITH its 4-byte size prefix (the payload starts at FRAME_SIZE_BYTES),
+   * or undefined until more bytes arrive. A chunk that is exactly one frame, the usual case for
+   * one request at a time, comes back as is: no view is allocated. Throws on a bad size.
+   */
+  nextSized(): Buffer | undefined {
+    if (this.buffered < FRAME_SIZE_BYTES) return undefined;
+    const head = this.peek4();
+    const size = head.readInt32BE(0);
+    if (size < 0) throw new DecodeError(`negative frame size ${size}`);
+    if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+    if (this.buffered < FRAME_SIZE_BYTES + size) return undefined;
+    return this.take(FRAME_SIZE_BYTES + size);
   }
 
   private peek4(): Buffer {

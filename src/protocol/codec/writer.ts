@@ -1,4 +1,4 @@
-import { assert } from '../../common/index.js';
+import { AssertionError } from '../../common/index.js';
 
 import { writeInt64At } from './int64.js';
 
@@ -80,7 +80,8 @@ export function sizeOfArrayLength(n: number, flexible: boolean): number {
 export class Writer {
   buf: Buffer;
   pos: number;
-  private readonly slices: Buffer[] = [];
+  /** Created by the first zero-copy payload: most messages have none. */
+  private slices: Buffer[] | undefined;
   private sliceStart = 0;
 
   constructor(size: number) {
@@ -127,7 +128,7 @@ export class Writer {
 
   uuid(s: string): void {
     const n = this.buf.write(s, this.pos, 16, 'base64url');
-    assert(n === 16 && s.length === 22, `invalid uuid ${s}`);
+    if (n !== 16 || s.length !== 22) throw new AssertionError(`invalid uuid ${s}`);
     this.pos += 16;
   }
 
@@ -187,7 +188,9 @@ export class Writer {
     }
     if (flexible) this.uvarint(b.length + 1);
     else this.int32(b.length);
-    this.slices.push(this.buf.subarray(this.sliceStart, this.pos), b);
+    const slices = (this.slices ??= []);
+    if (this.pos > this.sliceStart) slices.push(this.buf.subarray(this.sliceStart, this.pos));
+    slices.push(b);
     this.sliceStart = this.pos;
   }
 
@@ -196,12 +199,13 @@ export class Writer {
     else this.int32(n);
   }
 
-  /** The written bytes as slices, in order. Asserts that the size pass was exact. */
+  /** The written bytes as non-empty slices, in order (call once). Asserts that the size pass was exact. */
   finish(): Buffer[] {
-    assert(this.pos === this.buf.length, `size pass said ${this.buf.length} bytes, wrote ${this.pos}`);
-    if (this.slices.length === 0) return [this.buf];
-    const out = this.slices.slice();
-    if (this.pos > this.sliceStart) out.push(this.buf.subarray(this.sliceStart, this.pos));
-    return out.filter((b) => b.length > 0);
+    // Not assert(): its message would be built on every call.
+    if (this.pos !== this.buf.length) throw new AssertionError(`size pass said ${this.buf.length} bytes, wrote ${this.pos}`);
+    const slices = this.slices;
+    if (slices === undefined) return [this.buf];
+    if (this.pos > this.sliceStart) slices.push(this.buf.subarray(this.sliceStart, this.pos));
+    return slices;
   }
 }

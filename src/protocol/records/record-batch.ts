@@ -1,5 +1,5 @@
 import { crc32c } from '../../common/index.js';
-import { int64At, writeInt64At } from '../codec/index.js';
+import { int64At, isSafeInt64At, writeInt64At } from '../codec/index.js';
 import { CompressionError, CorruptRecordsError, RecordCountError } from './errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, decompress, isCompressionType, type CompressionType } from './compression.js';
 import { iterateRecords, MIN_RECORD_SIZE, type Record } from './record.js';
@@ -333,21 +333,21 @@ export function validateBatch(buf: Buffer, options: ValidateOptions = {}): Batch
   return recordsProblem(batch, options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
 }
 
+/** The first int64 header field beyond ±(2^53-1), which Gregor cannot hold as a number; null if none. */
+function unsafeInt64Field(buf: Buffer): string | null {
+  // Straight-line checks: validateBatch runs on every produced batch, so no table to iterate.
+  if (!isSafeInt64At(buf, OFF_BASE_OFFSET)) return 'baseOffset';
+  if (!isSafeInt64At(buf, OFF_BASE_TIMESTAMP)) return 'baseTimestamp';
+  if (!isSafeInt64At(buf, OFF_MAX_TIMESTAMP)) return 'maxTimestamp';
+  if (!isSafeInt64At(buf, OFF_PRODUCER_ID)) return 'producerId';
+  return null;
+}
+
 function headerProblem(batch: RecordBatch): BatchProblem | null {
   const code = batch.attributes & ATTR_COMPRESSION_MASK;
   if (!isCompressionType(code)) return { kind: 'unsupported-compression', code };
-  for (const [name, off] of [
-    ['baseOffset', OFF_BASE_OFFSET],
-    ['baseTimestamp', OFF_BASE_TIMESTAMP],
-    ['maxTimestamp', OFF_MAX_TIMESTAMP],
-    ['producerId', OFF_PRODUCER_ID],
-  ] as const) {
-    try {
-      readInt64(batch.buf, off, name);
-    } catch (e) {
-      return { kind: 'bad-header', message: (e as Error).message };
-    }
-  }
+  const unsafe = unsafeInt64Field(batch.buf);
+  if (unsafe !== null) return { kind: 'bad-header', message: `${unsafe} is outside the safe integer range` };
   const recordCount = batch.recordCount;
   if (recordCount < 0) return { kind: 'record-count-mismatch', recordCount, message: 'negative record count' };
   if (batch.lastOffsetDelta < 0) return { kind: 'bad-header', message: `negative lastOffsetDelta ${batch.lastOffsetDelta}` };

@@ -41,6 +41,24 @@ test('responses completed out of order leave in request order', () => {
   assert.deepEqual(core.takeOutput().map((x) => x[0]), [1, 2, 3]);
 });
 
+test('responses ready together leave as one list; the arrays responders passed are not modified', () => {
+  const core = new ConnectionCore(LIMITS);
+  core.receive(Buffer.concat([apiVersions(1), apiVersions(2), apiVersions(3)]));
+  const [a, b, c] = drain(core);
+  const first = [Buffer.from([1]), Buffer.from([11])];
+  const second = [Buffer.from([2])];
+  core.respond(b!.sequence, second);
+  core.respond(a!.sequence, first);
+  assert.deepEqual(core.takeOutput().map((x) => x[0]), [1, 11, 2]);
+  assert.deepEqual(first.map((x) => x[0]), [1, 11]);
+  assert.deepEqual(second.map((x) => x[0]), [2]);
+  const third = [Buffer.from([3])];
+  core.respond(c!.sequence, third);
+  assert.deepEqual(core.takeOutput().map((x) => x[0]), [3]);
+  assert.equal(core.hasOutput, false);
+  assert.deepEqual(core.takeOutput(), []);
+});
+
 test('a request without a response (acks=0) keeps its place: later responses wait for it', () => {
   const core = new ConnectionCore(LIMITS);
   core.receive(Buffer.concat([apiVersions(1), apiVersions(2)]));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ApiVersionsRequest, ApiVersionsResponse, FetchResponse, FrameDecoder, FrameTooLargeError, MetadataRequest, Reader,
+  ApiVersionsRequest, ApiVersionsResponse, FetchResponse, FrameDecoder, FrameTooLargeError, MetadataRequest, MetadataResponse, Reader,
   RequestHeader, ResponseHeader, createApiVersionsResponseApiVersion, createFetchResponsePartitionData,
   createFetchResponseFetchableTopicResponse, decodeBody, decodeResponseFrame, encodeMessage, encodeRequestFrame,
   encodeResponseFrame, encodeUnsupportedApiVersionsResponse, parseRequestHeader, requestHeaderVersion,
@@ -90,3 +90,58 @@ test('FrameDecoder splits a stream at any chunking and enforces the maximum', ()
   assert.throws(() => d.push(Buffer.from('00000065', 'hex')), FrameTooLargeError);
   assert.throws(() => new FrameDecoder(100).push(Buffer.from('ffffffff', 'hex')), /negative frame size/);
 });
+
+test('a small response frame is one buffer: size prefix, header (v0 or v1 with its tag buffer) and body', () => {
+  const body = MetadataResponse.create({ clusterId: 'c' });
+  for (const [version, tagged] of [[8, false], [9, true]] as const) {
+    const slices = encodeResponseFrame(0x01020304, 3, version, MetadataResponse, body);
+    assert.equal(slices.length, 1, `Metadata v${version}`);
+    const frame = slices[0]!;
+    assert.equal(frame.readInt32BE(0), frame.length - 4);
+    assert.equal(frame.readInt32BE(4), 0x01020304);
+    const r = new Reader(frame, 4);
+    assert.equal(ResponseHeader.read(r, tagged ? 1 : 0).correlationId, 0x01020304);
+    assert.deepEqual(MetadataResponse.read(r, version), MetadataResponse.read(new Reader(encodeMessage(MetadataResponse, body, version)[0]!), version));
+    r.expectEnd('frame');
+  }
+});
+
+test('a records payload at the start or end of a message leaves no empty slice', () => {
+  const records = Buffer.alloc(ZERO_COPY_MIN_BYTES, 9);
+  const resp = FetchResponse.create({
+    responses: [createFetchResponseFetchableTopicResponse({ topic: 't', partitions: [createFetchResponsePartitionData({ records }), createFetchResponsePartitionData({ records })] })],
+  });
+  for (const v of [4, 12]) {
+    const slices = encodeResponseFrame(1, 1, v, FetchResponse, resp);
+    assert.ok(slices.every((s) => s.length > 0), `v${v}`);
+    assert.equal(slices.filter((s) => s === records).length, 2);
+    const back = decodeResponseFrame(Buffer.concat(slices).subarray(4), 1, v, FetchResponse);
+    assert.deepEqual(back.body.responses[0]?.partitions.map((p) => p.records), [records, records]);
+  }
+});
+
+test('FrameDecoder.nextSized hands out whole frames with their size prefix; a one-frame chunk as is', () => {
+  const sized = (payload: Buffer): Buffer => {
+    const h = Buffer.alloc(4);
+    h.writeInt32BE(payload.length);
+    return Buffer.concat([h, payload]);
+  };
+  const one = sized(Buffer.from('hello'));
+  const d = new FrameDecoder(1 << 20);
+  d.add(one);
+  assert.equal(d.nextSized(), one, 'the chunk itself, no copy or view');
+  assert.equal(d.nextSized(), undefined);
+  const two = Buffer.concat([sized(Buffer.from('ab')), sized(Buffer.from('cde'))]);
+  d.add(two.subarray(0, 3));
+  assert.equal(d.nextSized(), undefined);
+  d.add(two.subarray(3));
+  assert.deepEqual([d.nextSized(), d.nextSized(), d.nextSized()], [sized(Buffer.from('ab')), sized(Buffer.from('cde')), undefined]);
+  assert.equal(d.bufferedBytes, 0);
+  // The header of a sized frame parses at offset 4; the body offset counts from the frame's start.
+  const req = sized(Buffer.from('0012000300000009000474657374' + '00', 'hex'));
+  const h = parseRequestHeader(req, 4);
+  assert.equal(h.header.correlationId, 9);
+  assert.equal(h.header.clientId, 'test');
+  assert.equal(h.bodyOffset, req.length, 'after the header and its tag buffer');
+});
+
