@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/repo-root.js';
-import { fsAppend, tcpLoopback } from './ceilings.js';
+import { fsAppend, fsAppendSustained, tcpLoopback } from './ceilings.js';
 import { longBusyStretches, summariseHeapSample, summariseProfile, type AllocationSite, type ProfileEntry } from './profile.js';
 import { consumerPerfTest, producerPerfTest, type JsPerfResult } from './js-perf.js';
 import { latencyPercentiles, parsePerf, rdkafkaPerformancePath, runPerf, startPerf, tail, type PerfResult } from './rdkafka.js';
@@ -48,10 +48,12 @@ interface Options {
    * without, same build, quiet machine).
    */
   latencyProbe: boolean;
+  /** Also measure the sustained fs append ceiling (16 GiB written; the rate over the last 8). */
+  sustainedFs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 5, quick: false, scenarios: [], cpuProf: false, out: undefined, abEnv: undefined, boundedLogs: false, tmpfsLogs: false, latencyProbe: false };
+  const o: Options = { runs: 5, quick: false, scenarios: [], cpuProf: false, out: undefined, abEnv: undefined, boundedLogs: false, tmpfsLogs: false, latencyProbe: false, sustainedFs: false };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -73,6 +75,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--bounded-logs') o.boundedLogs = true;
     else if (a === '--tmpfs-logs') o.tmpfsLogs = true;
     else if (a === '--latency-probe') o.latencyProbe = true;
+    else if (a === '--sustained-fs') o.sustainedFs = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick && !runsGiven) o.runs = 1;
@@ -81,7 +84,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 const USAGE = `usage: node dist/bench/macro/run.js [--runs N] [--quick] [--scenario a,b] [--cpu-prof] [--out file]
-       [--ab-env KEY=VALUE[,KEY=VALUE]] [--bounded-logs] [--tmpfs-logs] [--latency-probe]
+       [--ab-env KEY=VALUE[,KEY=VALUE]] [--bounded-logs] [--tmpfs-logs] [--latency-probe] [--sustained-fs]
 (bench/macro/README.md lists the scenarios)`;
 
 function optionsOrExit(argv: string[]): Options {
@@ -731,13 +734,16 @@ async function main(): Promise<void> {
     fsA.push(fsAppend(ceilMs, false).mbPerSec);
     fsSync.push(fsAppend(ceilMs / 2, true).mbPerSec);
   }
+  const sustained = opts.sustainedFs ? fsAppendSustained(16 * 1024 * 1024 * 1024) : undefined;
   const ceilings = {
     tcpLoopbackMBps: median(tcp),
     fsAppendMBps: median(fsA),
     fsAppendFdatasyncMBps: median(fsSync),
-    runs: { tcp, fsAppend: fsA, fsAppendFdatasync: fsSync },
+    ...(sustained === undefined ? {} : { fsAppendSustainedMBps: sustained.mbPerSec }),
+    runs: { tcp, fsAppend: fsA, fsAppendFdatasync: fsSync, ...(sustained === undefined ? {} : { fsAppendSustainedPerGiB: sustained.perGiBMBps }) },
   };
   log(`ceilings: loopback TCP ${ceilings.tcpLoopbackMBps} MB/s, fs append ${ceilings.fsAppendMBps} MB/s, with fdatasync ${ceilings.fsAppendFdatasyncMBps} MB/s`);
+  if (sustained !== undefined) log(`  sustained fs append (last 8 of 16 GiB): ${sustained.mbPerSec} MB/s; per GiB ${sustained.perGiBMBps.join(' ')}`);
   const results: ScenarioResult[] = [];
   for (const s of selected) {
     log(`scenario ${s.name}`);
@@ -762,9 +768,10 @@ async function main(): Promise<void> {
   rmSync(profDir, { recursive: true, force: true });
 }
 
-function markdown(c: { tcpLoopbackMBps: number; fsAppendMBps: number; fsAppendFdatasyncMBps: number }, results: ScenarioResult[]): string {
+function markdown(c: { tcpLoopbackMBps: number; fsAppendMBps: number; fsAppendFdatasyncMBps: number; fsAppendSustainedMBps?: number }, results: ScenarioResult[]): string {
   const lines = [
-    `Ceilings: loopback TCP ${c.tcpLoopbackMBps} MB/s, fs append ${c.fsAppendMBps} MB/s (with fdatasync per 1 MiB: ${c.fsAppendFdatasyncMBps} MB/s)`,
+    `Ceilings: loopback TCP ${c.tcpLoopbackMBps} MB/s, fs append ${c.fsAppendMBps} MB/s (with fdatasync per 1 MiB: ${c.fsAppendFdatasyncMBps} MB/s)` +
+      (c.fsAppendSustainedMBps === undefined ? '' : `, sustained fs append ${c.fsAppendSustainedMBps} MB/s`),
     '',
     '| scenario | Gregor | ceiling (null broker) | ratio | target | met |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -779,10 +786,12 @@ function markdown(c: { tcpLoopbackMBps: number; fsAppendMBps: number; fsAppendFd
       gs = `${g.msgsPerSec} msg/s, ${g.mbPerSec} MB/s`;
       cs = `${ce.msgsPerSec} msg/s, ${ce.mbPerSec} MB/s`;
       if (g.rssMaxMB !== undefined) gs += `; RSS max ${g.rssMaxMB} MB`;
+      if (c.fsAppendSustainedMBps !== undefined) gs += `; ${round(Number(g.mbPerSec) / c.fsAppendSustainedMBps)} of the sustained fs append`;
     } else if (g.e2eP50Ms !== undefined) {
       gs = `e2e p50/p99/p999 ${g.e2eP50Ms}/${g.e2eP99Ms}/${g.e2eP999Ms} ms; ack p99 ${g.ackP99Ms} ms`;
       cs = `ack p50/p99/p999 ${ce.ackP50Ms}/${ce.ackP99Ms}/${ce.ackP999Ms} ms`;
     } else if (g.rssMedianMB !== undefined) gs = `RSS ${g.rssMedianMB} MB`;
+    else if (g.heapBytesPerRecord !== undefined) gs = `${Math.round(Number(g.heapBytesPerRecord))} JS heap bytes allocated per record`;
     else if (g.n1 !== undefined) {
       const agg = (x: unknown): string => String((x as { aggregateMsgsPerSec?: number } | undefined)?.aggregateMsgsPerSec);
       gs = `N=1 ${agg(g.n1)} msg/s, N=2 ${agg(g.n2)} msg/s (aggregate)`;
