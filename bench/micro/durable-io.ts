@@ -81,7 +81,7 @@ async function measure(fn: () => Promise<void>): Promise<Sample> {
   return { callMs, loopMs: performance.eventLoopUtilization(elu0).active, fsMs: fsCallMs - fs0, doneMs };
 }
 
-function manager(): LogManager {
+function manager(producerStateHooks?: ConstructorParameters<typeof LogManager>[0]['producerStateHooks']): LogManager {
   return new LogManager({
     fs,
     clock,
@@ -89,6 +89,7 @@ function manager(): LogManager {
     logger: SILENT_LOGGER,
     defaultConfig: logConfig({ segmentBytes: 1 << 30, retentionMs: -1 }),
     managerConfig: { cleanerEnable: false },
+    ...(producerStateHooks === undefined ? {} : { producerStateHooks }),
   });
 }
 
@@ -96,15 +97,7 @@ function manager(): LogManager {
 async function logWithProducers(): Promise<Log> {
   const tp = { topic: 'roll', partition: 0 };
   const states = new ProducerStates({ clock, producerIdExpirationMs: () => 86_400_000 });
-  const hooked = new LogManager({
-    fs,
-    clock,
-    logDirs: [join(root, `dir-${dirCounter++}`)],
-    logger: SILENT_LOGGER,
-    defaultConfig: logConfig({ segmentBytes: 1 << 30, retentionMs: -1 }),
-    managerConfig: { cleanerEnable: false },
-    producerStateHooks: () => states.hooksFor(tp),
-  });
+  const hooked = manager(() => states.hooksFor(tp));
   hooked.startup();
   const log = hooked.getOrCreateLog(tp);
   states.get(tp)!.load(log);

@@ -312,7 +312,17 @@ export class SimDisk implements FileSystem {
   writeFileAtomic(path: string, data: Buffer, tempSuffix = ATOMIC_WRITE_TEMP_SUFFIX): void {
     assert(tempSuffix.length > 0 && !tempSuffix.includes('/'), `writeFileAtomic: bad temp suffix '${tempSuffix}'`);
     const tmp = path + tempSuffix;
-    const fd = this.open(tmp, 'create');
+    this.writeWholeFile(tmp, data);
+    this.rename(tmp, path);
+  }
+
+  writeFileAsync(path: string, data: Buffer): Promise<void> {
+    return this.threadPool('writeFile', () => this.writeWholeFile(path, data));
+  }
+
+  /** Creates or replaces `path` with `data`, fdatasync'ed. */
+  private writeWholeFile(path: string, data: Buffer): void {
+    const fd = this.open(path, 'create');
     try {
       this.truncate(fd, 0);
       this.write(fd, data, 0, data.length, 0);
@@ -320,20 +330,6 @@ export class SimDisk implements FileSystem {
     } finally {
       this.close(fd);
     }
-    this.rename(tmp, path);
-  }
-
-  writeFileAsync(path: string, data: Buffer): Promise<void> {
-    return this.threadPool('writeFile', () => {
-      const fd = this.open(path, 'create');
-      try {
-        this.truncate(fd, 0);
-        this.write(fd, data, 0, data.length, 0);
-        this.fdatasyncSync(fd);
-      } finally {
-        this.close(fd);
-      }
-    });
   }
 
   syncDir(): void {}
