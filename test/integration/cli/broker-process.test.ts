@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LISTENING_LINE_RE } from '../../../src/cli/index.js';
 import { repoRoot } from '../../support/repo.js';
-import { BIN, Tool } from './process.js';
+import { startNode, toolJs } from './tools-support.js';
 
 const server = (await import('../../../src/server/index.js')) as Record<string, unknown>;
 const skip = typeof server['startBroker'] !== 'function' ? 'src/server/broker.ts (startBroker) is not there yet' : false;
@@ -35,7 +35,7 @@ function kcatList(port: number): Promise<{ code: number | null; stdout: string; 
 }
 
 async function startAndStop(bin: string, args: string[], dataDir: string): Promise<string> {
-  const t = new Tool(bin, args);
+  const t = startNode(bin, args);
   await t.waitFor(/Kafka Server started/, 30_000);
   const plain = listeners(t.stdout).get('PLAINTEXT');
   assert.ok(plain !== undefined && plain.port > 0, t.stdout);
@@ -59,8 +59,8 @@ test('kafka-server-start with a Kafka combined-mode file: formats on first start
       '--override', 'advertised.listeners=PLAINTEXT://127.0.0.1:0',
       '--override', `log.dirs=${dir}`,
     ];
-    const first = await startAndStop(BIN('kafka-server-start'), args, dir);
-    const second = await startAndStop(BIN('kafka-server-start'), args, dir);
+    const first = await startAndStop(toolJs('kafka-server-start'), args, dir);
+    const second = await startAndStop(toolJs('kafka-server-start'), args, dir);
     assert.equal(second, first);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -71,7 +71,7 @@ test('gregor server start with no file and only listeners, advertised.listeners 
   const dir = mkdtempSync(join(tmpdir(), 'gregor-broker-'));
   try {
     await startAndStop(
-      BIN('gregor'),
+      toolJs('gregor'),
       ['server', 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', 'advertised.listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`],
       dir,
     );

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LISTENING_LINE_RE } from '../../../src/cli/index.js';
 import { repoRoot } from '../../support/repo.js';
-import { BIN, Tool } from './process.js';
+import { startNode, toolJs } from './tools-support.js';
 
 const STUB = join(repoRoot(), 'dist', 'test', 'integration', 'cli', 'stub-server-start.js');
 const CONFIG = join(repoRoot(), 'config', 'server.properties');
@@ -21,25 +21,25 @@ function tempDir(): string {
 }
 
 test('kafka-server-start without arguments prints Kafka\'s usage and exits 1', async () => {
-  const t = new Tool(BIN('kafka-server-start'), []);
+  const t = startNode(toolJs('kafka-server-start'), []);
   assert.equal(await t.exitCode(), 1);
   assert.equal(t.stderr, 'USAGE: kafka-server-start [-daemon] server.properties [--override property=value]*\n');
 });
 
 test('gregor --version and --help exit 0; an unknown command exits 1', async () => {
-  const v = new Tool(BIN('gregor'), ['--version']);
+  const v = startNode(toolJs('gregor'), ['--version']);
   assert.equal(await v.exitCode(), 0);
   assert.match(v.stdout, /^gregor \d+\.\d+\.\d+/);
-  const h = new Tool(BIN('gregor'), ['--help']);
+  const h = startNode(toolJs('gregor'), ['--help']);
   assert.equal(await h.exitCode(), 0);
   assert.match(h.stdout, /gregor server start \[server.properties\]/);
-  const u = new Tool(BIN('gregor'), ['frob']);
+  const u = startNode(toolJs('gregor'), ['frob']);
   assert.equal(await u.exitCode(), 1);
   assert.match(u.stderr, /unknown command 'frob'/);
 });
 
 test('bad config: every problem listed on stdout, no stack trace, exit 1', async () => {
-  const t = new Tool(BIN('kafka-server-start'), [CONFIG, '--override', 'num.partitions=0', '--override', 'node.id=-5']);
+  const t = startNode(toolJs('kafka-server-start'), [CONFIG, '--override', 'num.partitions=0', '--override', 'node.id=-5']);
   assert.equal(await t.exitCode(), 1);
   assert.match(t.stdout, /ERROR Invalid configuration: Invalid value 0 for configuration num.partitions: Value must be at least 1 \(kafka.Kafka\$\)/);
   assert.match(t.stdout, /Exiting Kafka due to fatal exception during startup/);
@@ -51,16 +51,16 @@ test('kafka-storage random-uuid, format, info as processes', async () => {
   try {
     const props = join(dir, 'server.properties');
     writeFileSync(props, `process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\nlog.dirs=${join(dir, 'logs')}\n`);
-    const u = new Tool(BIN('kafka-storage'), ['random-uuid']);
+    const u = startNode(toolJs('kafka-storage'), ['random-uuid']);
     assert.equal(await u.exitCode(), 0);
     const id = u.stdout.trim();
-    const f = new Tool(BIN('kafka-storage'), ['format', '-t', id, '-c', props]);
+    const f = startNode(toolJs('kafka-storage'), ['format', '-t', id, '-c', props]);
     assert.equal(await f.exitCode(), 0, f.stderr);
     assert.match(f.stdout, /Formatting metadata directory .* with metadata.version 3.9-IV0./);
-    const i = new Tool(BIN('gregor'), ['storage', 'info', '-c', props]);
+    const i = startNode(toolJs('gregor'), ['storage', 'info', '-c', props]);
     assert.equal(await i.exitCode(), 0);
     assert.match(i.stdout, new RegExp(`cluster.id=${id}`));
-    const again = new Tool(BIN('kafka-storage'), ['format', '-t', id, '-c', props]);
+    const again = startNode(toolJs('kafka-storage'), ['format', '-t', id, '-c', props]);
     assert.equal(await again.exitCode(), 1);
     assert.match(again.stderr, /is already formatted/);
   } finally {
@@ -71,7 +71,7 @@ test('kafka-storage random-uuid, format, info as processes', async () => {
 async function startStub(signal: NodeJS.Signals): Promise<void> {
   const dir = tempDir();
   try {
-    const t = new Tool(STUB, [CONFIG, ...EPHEMERAL, '--override', `log.dirs=${dir}`]);
+    const t = startNode(STUB, [CONFIG, ...EPHEMERAL, '--override', `log.dirs=${dir}`]);
     await t.waitFor(/Kafka Server started/);
     const listeners = t.stdout.split('\n').flatMap((l) => {
       const m = LISTENING_LINE_RE.exec(l);
@@ -94,7 +94,7 @@ test('server start: SIGINT (Ctrl-C) too', () => startStub('SIGINT'));
 test('server start: SIGHUP (terminal closed) too', () => startStub('SIGHUP'));
 
 test('server start: a shutdown that hangs is cut off with a message and exit 1', async () => {
-  const t = new Tool(STUB, [CONFIG, ...EPHEMERAL, '--override', 'log.dirs=/nonexistent/gregor-stub'], { STUB_HANG_CLOSE: '1', STUB_SHUTDOWN_MS: '300' });
+  const t = startNode(STUB, [CONFIG, ...EPHEMERAL, '--override', 'log.dirs=/nonexistent/gregor-stub'], { STUB_HANG_CLOSE: '1', STUB_SHUTDOWN_MS: '300' });
   await t.waitFor(/Kafka Server started/);
   t.child.kill('SIGTERM');
   assert.equal(await t.exitCode(10_000), 1);

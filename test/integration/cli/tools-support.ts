@@ -69,6 +69,18 @@ export class RunningTool {
     }
   }
 
+  /** The first match of `re` in stdout; rejects after `timeoutMs` or if the process exits first. */
+  async waitFor(re: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    let m: RegExpExecArray | null = null;
+    await this.until(() => (m = re.exec(this.stdout)) !== null, String(re), timeoutMs);
+    return m!;
+  }
+
+  /** The exit code, or a rejection after `timeoutMs` (the process is then killed). */
+  async exitCode(timeoutMs = 15_000): Promise<number | null> {
+    return (await this.result(timeoutMs)).code;
+  }
+
   async result(timeoutMs = 30_000): Promise<RunResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -84,6 +96,11 @@ export class RunningTool {
       clearTimeout(timer);
     }
   }
+}
+
+/** Starts `node <script> args...` (a compiled tool or test program), stdin at its end. */
+export function startNode(script: string, args: readonly string[], env: Record<string, string> = {}): RunningTool {
+  return new RunningTool(process.execPath, [script, ...args], { input: '', env });
 }
 
 /** Runs `node dist/src/cli/bin/<tool>.js args...` to completion. */
