@@ -5,7 +5,7 @@
  */
 import type { Acks, CompressionName, ProducerConfig, ProducerRecord } from '../../client/index.js';
 import { loadPropertiesFile } from '../properties-file.js';
-import { clientConfig, errorLine, kafkaClient, type ToolIo } from './context.js';
+import { clientConfig, errorLine, kafkaClient, numberProperty, type ToolIo } from './context.js';
 import { BOOTSTRAP_SERVER, HELP, UsageError, VERSION, parseKeyValues, type ToolSpec } from './options.js';
 import { noPositional, parseWith, requireBootstrap, type Parsed, type Tool } from './tool.js';
 
@@ -94,13 +94,7 @@ export function acksOf(v: string): Acks {
 /** Producer settings from Kafka property names (--producer-property, --producer.config). */
 export function producerConfigFrom(props: ReadonlyMap<string, string>, base: ProducerConfig): ProducerConfig {
   const out: { -readonly [K in keyof ProducerConfig]: ProducerConfig[K] } = { ...base };
-  const num = (k: string): number | undefined => {
-    const v = props.get(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new UsageError(`Invalid value ${v} for configuration ${k}: Not a number`);
-    return n;
-  };
+  const num = (k: string): number | undefined => numberProperty(props, k);
   const acks = props.get('acks');
   if (acks !== undefined) out.acks = acksOf(acks);
   const comp = props.get('compression.type');

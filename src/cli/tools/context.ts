@@ -42,15 +42,18 @@ export function optionalProperties(io: ToolIo, path: string | undefined): Map<st
   return path === undefined ? new Map() : loadPropertiesFile(path, io.readText);
 }
 
+/** A numeric Kafka property, undefined when absent; anything but a number is a usage error. */
+export function numberProperty(props: ReadonlyMap<string, string>, k: string): number | undefined {
+  const v = props.get(k);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`Invalid value ${v} for configuration ${k}: Not a number`);
+  return n;
+}
+
 /** Kafka client property names a tool may pass (--command-config, --producer-property ...) → KafkaConfig. */
 export function clientConfig(bootstrap: string, props: ReadonlyMap<string, string> = new Map()): KafkaConfig {
-  const num = (k: string): number | undefined => {
-    const v = props.get(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new UsageError(`Invalid value ${v} for configuration ${k}: Not a number`);
-    return n;
-  };
+  const num = (k: string): number | undefined => numberProperty(props, k);
   const out: { -readonly [K in keyof KafkaConfig]: KafkaConfig[K] } = { bootstrapServers: props.get('bootstrap.servers') ?? bootstrap };
   const clientId = props.get('client.id');
   if (clientId !== undefined) out.clientId = clientId;
