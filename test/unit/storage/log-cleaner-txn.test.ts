@@ -75,6 +75,13 @@ function setup(config: Partial<LogConfig> = {}, crashing = false) {
   return { ...e, open, cleaner, crash, reopenPlain };
 }
 
+/** Appends as leader and moves the high watermark to the log end (the cleaner works below it); the first offset. */
+function appendCommitted(log: Log, buf: Buffer): number {
+  const at = log.appendAsLeader(buf, 0).firstOffset;
+  log.updateHighWatermark(log.logEndOffset);
+  return at;
+}
+
 function allBatches(log: Log): RecordBatch[] {
   const out: RecordBatch[] = [];
   let offset = log.logStartOffset;
@@ -146,11 +153,7 @@ function generate(seed: number, log: Log, steps: number, openTail: boolean): { o
   const seq = new Map<number, number>();
   const open = new Set<number>();
   let ts = 1_700_000_000_000;
-  const append = (buf: Buffer): number => {
-    const info = log.appendAsLeader(buf, 0);
-    log.updateHighWatermark(log.logEndOffset);
-    return info.firstOffset;
-  };
+  const append = (buf: Buffer): number => appendCommitted(log, buf);
   const records = (n: number) =>
     Array.from({ length: n }, () => ({ key: `k${rnd.nextInt(KEYS)}`, value: rnd.chance(0.15) ? null : `v${ts}-${'x'.repeat(rnd.nextInt(20))}`, timestamp: ts++ }));
   const dataBatch = (pid: number, transactional: boolean, n: number): Buffer => {
@@ -391,11 +394,7 @@ describe('LogCleaner with transactions (Kafka 3.9 rules)', () => {
   test('a marker goes once its transaction is compacted away and delete.retention.ms passed; not before', () => {
     const ctx = setup({ segmentBytes: 300 });
     const { log, psm } = ctx.open();
-    const append = (buf: Buffer) => {
-      const at = log.appendAsLeader(buf, 0).firstOffset;
-      log.updateHighWatermark(log.logEndOffset);
-      return at;
-    };
+    const append = (buf: Buffer): number => appendCommitted(log, buf);
     const ts = ctx.clock.nowMs();
     // pid 1 commits 'a' = 1, then pid 1 writes again (so its committed batch is not its last), plain 'a' overwrites.
     append(buildRecordBatch({ producerId: 1, producerEpoch: 0, baseSequence: 0, isTransactional: true, records: [{ key: 'a', value: '1', timestamp: ts }] }));
@@ -442,11 +441,7 @@ describe('LogCleaner with transactions (Kafka 3.9 rules)', () => {
   test("a producer's last batch survives emptied; an ongoing transaction is never touched", () => {
     const ctx = setup({ segmentBytes: 300 });
     const { log, psm } = ctx.open();
-    const append = (buf: Buffer) => {
-      const at = log.appendAsLeader(buf, 0).firstOffset;
-      log.updateHighWatermark(log.logEndOffset);
-      return at;
-    };
+    const append = (buf: Buffer): number => appendCommitted(log, buf);
     const ts = ctx.clock.nowMs();
     const lastOf5 = append(buildRecordBatch({ producerId: 5, producerEpoch: 3, baseSequence: 7, records: [{ key: 'p', value: '1', timestamp: ts }, { key: 'q', value: '1', timestamp: ts }] }));
     append(buildRecordBatch({ records: [{ key: 'p', value: '2', timestamp: ts }, { key: 'q', value: '2', timestamp: ts }] }));
