@@ -1,6 +1,6 @@
 import type { Cancel, SocketAddress, TransportSocket, TransportSocketEvents } from '../../../src/common/index.js';
 import { NOOP_LOGGER } from '../../../src/common/index.js';
-import { encodeResponseFrame, parseRequestHeader, type ParsedRequestHeader } from '../../../src/protocol/index.js';
+import { createMetadataResponse, encodeResponseFrame, parseRequestHeader, type MetadataResponse, type ParsedRequestHeader } from '../../../src/protocol/index.js';
 import type { MessageDescriptor } from '../../../src/protocol/index.js';
 import type { ClientEnv } from '../../../src/client/index.js';
 
@@ -95,3 +95,34 @@ export function fakeEnv(time: ManualTime, connect: (address: SocketAddress) => P
     random: () => 0.5,
   };
 }
+
+/**
+ * The Metadata answer the scripted brokers give: brokers b1..bN on port 9092 and one topic `t` whose
+ * partitions all live on broker 1, led by `leader` (broker 1 unless said otherwise).
+ */
+export function topicTMetadata(opts: { brokers?: number; partitions?: number; leader?: number } = {}): MetadataResponse {
+  return createMetadataResponse({
+    brokers: Array.from({ length: opts.brokers ?? 1 }, (_, i) => ({ nodeId: i + 1, host: `b${i + 1}`, port: 9092, rack: null })),
+    controllerId: 1,
+    clusterId: 'c',
+    topics: [
+      {
+        errorCode: 0,
+        name: 't',
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+        isInternal: false,
+        topicAuthorizedOperations: 0,
+        partitions: Array.from({ length: opts.partitions ?? 1 }, (_, i) => ({
+          errorCode: 0,
+          partitionIndex: i,
+          leaderId: opts.leader ?? 1,
+          leaderEpoch: 0,
+          replicaNodes: [1],
+          isrNodes: [1],
+          offlineReplicas: [],
+        })),
+      },
+    ],
+  });
+}
+

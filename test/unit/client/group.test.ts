@@ -27,13 +27,12 @@ import {
   createFetchResponse,
   createJoinGroupResponse,
   createListOffsetsResponse,
-  createMetadataResponse,
   createOffsetCommitResponse,
   createOffsetFetchResponse,
   createSyncGroupResponse,
   decodeBody,
 } from '../../../src/protocol/index.js';
-import { FakeSocket, ManualTime, fakeEnv, type SeenRequest } from './fake-env.js';
+import { FakeSocket, ManualTime, fakeEnv, topicTMetadata, type SeenRequest } from './fake-env.js';
 
 interface Script {
   /** Error codes for successive requests of an api key (then 0). */
@@ -60,28 +59,7 @@ function scripted(script: Script = {}) {
       case 18:
         return s.respond(r, ApiVersionsResponse, createApiVersionsResponse({ apiKeys }));
       case 3:
-        return s.respond(
-          r,
-          MetadataResponse,
-          createMetadataResponse({
-            brokers: [
-              { nodeId: 1, host: 'b1', port: 9092, rack: null },
-              { nodeId: 2, host: 'b2', port: 9092, rack: null },
-            ],
-            controllerId: 1,
-            clusterId: 'c',
-            topics: [
-              {
-                errorCode: 0,
-                name: 't',
-                topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
-                isInternal: false,
-                topicAuthorizedOperations: 0,
-                partitions: [0, 1].map((i) => ({ errorCode: 0, partitionIndex: i, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] })),
-              },
-            ],
-          }),
-        );
+        return s.respond(r, MetadataResponse, topicTMetadata({ brokers: 2, partitions: 2 }));
       case 10: {
         const req = body(FindCoordinatorRequest);
         const node = script.coordinatorAt?.(findCoordinators++) ?? 1;

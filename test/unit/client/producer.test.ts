@@ -11,11 +11,10 @@ import {
   ProduceResponse,
   RecordBatch,
   createApiVersionsResponse,
-  createMetadataResponse,
   decodeBody,
   iterateBatches,
 } from '../../../src/protocol/index.js';
-import { FakeSocket, ManualTime, fakeEnv, type SeenRequest } from './fake-env.js';
+import { FakeSocket, ManualTime, fakeEnv, topicTMetadata, type SeenRequest } from './fake-env.js';
 
 interface Produced {
   topic: string;
@@ -54,33 +53,7 @@ function scriptedBroker(script: BrokerScript) {
       case 3: {
         const leader = script.leaderAt?.(metadataRequests) ?? 1;
         metadataRequests++;
-        s.respond(
-          r,
-          MetadataResponse,
-          createMetadataResponse({
-            brokers: [{ nodeId: 1, host: 'b1', port: 9092, rack: null }],
-            controllerId: 1,
-            clusterId: 'c',
-            topics: [
-              {
-                errorCode: 0,
-                name: 't',
-                topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
-                isInternal: false,
-                topicAuthorizedOperations: 0,
-                partitions: Array.from({ length: script.partitions ?? 1 }, (_, i) => ({
-                  errorCode: 0,
-                  partitionIndex: i,
-                  leaderId: leader,
-                  leaderEpoch: 0,
-                  replicaNodes: [1],
-                  isrNodes: [1],
-                  offlineReplicas: [],
-                })),
-              },
-            ],
-          }),
-        );
+        s.respond(r, MetadataResponse, topicTMetadata({ partitions: script.partitions ?? 1, leader }));
         return;
       }
       case 22:

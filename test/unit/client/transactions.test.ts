@@ -21,11 +21,10 @@ import {
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse,
   createApiVersionsResponse,
-  createMetadataResponse,
   decodeBody,
   iterateBatches,
 } from '../../../src/protocol/index.js';
-import { FakeSocket, ManualTime, fakeEnv, type SeenRequest } from './fake-env.js';
+import { FakeSocket, ManualTime, fakeEnv, topicTMetadata, type SeenRequest } from './fake-env.js';
 
 interface Script {
   /** Error codes answered to successive requests of an api key (then 0). */
@@ -47,25 +46,7 @@ function scripted(script: Script = {}) {
         s.respond(r, ApiVersionsResponse, createApiVersionsResponse({ apiKeys }));
         return;
       case 3:
-        s.respond(
-          r,
-          MetadataResponse,
-          createMetadataResponse({
-            brokers: [{ nodeId: 1, host: 'b1', port: 9092, rack: null }],
-            controllerId: 1,
-            clusterId: 'c',
-            topics: [
-              {
-                errorCode: 0,
-                name: 't',
-                topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
-                isInternal: false,
-                topicAuthorizedOperations: 0,
-                partitions: [0, 1].map((i) => ({ errorCode: 0, partitionIndex: i, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] })),
-              },
-            ],
-          }),
-        );
+        s.respond(r, MetadataResponse, topicTMetadata({ partitions: 2 }));
         return;
       case 10: {
         const req = body(FindCoordinatorRequest);
