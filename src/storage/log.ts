@@ -38,10 +38,14 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { isDeleteEnabled } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment } from './log-segment.js';
+import { floorIndex } from './sparse-index.js';
 import type { AppendedBatch, FileSlice, SegmentSettings } from './log-segment.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoints.js';
 import { findRecordByTimestamp, findRecordWithMaxTimestamp } from './record-scan.js';
+
+/** The key of the segment list's binary search (a plain function: no closure per search). */
+const segmentBase = (segments: readonly LogSegment[], i: number): number => segments[i]!.baseOffset;
 
 /** A batch's layout while the leader append assigns its offsets. */
 type MutableAppendedBatch = { -readonly [K in keyof AppendedBatch]: AppendedBatch[K] };
@@ -450,21 +454,7 @@ export class Log {
 
   /** Index of the segment containing `offset` (the last with base <= offset), or -1. */
   private segmentIndexFor(offset: number): number {
-    // floorIndex spelled out: its key callback would be a closure per fetch.
-    const list = this.segmentList;
-    let lo = 0;
-    let hi = list.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return floorIndex(this.segmentList, this.segmentList.length, offset, segmentBase);
   }
 
   // ---- append --------------------------------------------------------------------------------

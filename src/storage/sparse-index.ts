@@ -2,14 +2,20 @@ import { AssertionError, assert } from '../common/index.js';
 import type { FileSystem } from '../common/index.js';
 import { int64At, writeInt64At } from './batch-header.js';
 
-/** Binary search over `count` increasing keys: the index of the last key <= target, or -1. */
-export function floorIndex(count: number, target: number, keyAt: (i: number) => number): number {
+/*
+ * Binary searches over `count` increasing keys, the key of entry i being `keyAt(of, i)`. `keyAt` is a
+ * module-level function and `of` what it reads, not a closure: fetches search the segment list and
+ * the offset index on every read, and a closure per search was garbage at 10k fetches/s.
+ */
+
+/** The index of the last key <= target, or -1. */
+export function floorIndex<T>(of: T, count: number, target: number, keyAt: (of: T, i: number) => number): number {
   let lo = 0;
   let hi = count - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if (keyAt(mid) <= target) {
+    if (keyAt(of, mid) <= target) {
       found = mid;
       lo = mid + 1;
     } else {
@@ -18,6 +24,22 @@ export function floorIndex(count: number, target: number, keyAt: (i: number) => 
   }
   return found;
 }
+
+/** The index of the first key >= target, or count. */
+export function ceilIndex<T>(of: T, count: number, target: number, keyAt: (of: T, i: number) => number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keyAt(of, mid) < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const offsetKey = (ix: OffsetIndex | TimeIndex, i: number): number => ix.offsetAt(i);
+const positionKey = (ix: OffsetIndex, i: number): number => ix.positionAt(i);
+const timestampKey = (ix: TimeIndex, i: number): number => ix.timestampAt(i);
 
 /**
  * The common part of Kafka's offset and time indexes: fixed-size entries, sorted, kept in memory
@@ -160,33 +182,12 @@ export abstract class SparseIndex {
       this.fs.close(fd);
     }
   }
-
-  /** Index of the last entry whose key (as read by `keyAt`) is <= target, or -1. */
-  protected floorIndex(target: number, keyAt: (i: number) => number): number {
-    return floorIndex(this.count, target, keyAt);
-  }
-
-  /** Index of the first entry whose key is >= target, or count. */
-  protected ceilIndex(target: number, keyAt: (i: number) => number): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keyAt(mid) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 }
 
 export interface OffsetPosition {
   readonly offset: number;
   readonly position: number;
 }
-
-/** Byte offsets of an offset index entry's fields. */
-const OFFSET_FIELD = 0;
-const POSITION_FIELD = 4;
 
 /** `<base>.index`: entries of relative offset (int32) + file position (int32), both increasing. */
 export class OffsetIndex extends SparseIndex {
@@ -234,76 +235,44 @@ export class OffsetIndex extends SparseIndex {
 
   /** The entry with the largest offset <= target, or (baseOffset, 0). */
   lookup(target: number): OffsetPosition {
-    const i = this.floorEntry(OFFSET_FIELD, target - this.baseOffset);
+    const i = floorIndex(this, this.count, target, offsetKey);
     if (i < 0) return { offset: this.baseOffset, position: 0 };
     return { offset: this.offsetAt(i), position: this.positionAt(i) };
   }
 
   /** `lookup(target).position`, without the object (every fetch asks). */
   lookupPosition(target: number): number {
-    const i = this.floorEntry(OFFSET_FIELD, target - this.baseOffset);
+    const i = floorIndex(this, this.count, target, offsetKey);
     return i < 0 ? 0 : this.positionAt(i);
   }
 
   /** The offset of the first entry whose position is >= `position`, if any. */
   ceilingByPosition(position: number): number | undefined {
-    const i = this.ceilEntry(POSITION_FIELD, position);
+    const i = ceilIndex(this, this.count, position, positionKey);
     return i < this.count ? this.offsetAt(i) : undefined;
   }
 
   /** The entry with the largest position <= position, or (baseOffset, 0). */
   lookupByPosition(position: number): OffsetPosition {
-    const i = this.floorEntry(POSITION_FIELD, position);
+    const i = floorIndex(this, this.count, position, positionKey);
     if (i < 0) return { offset: this.baseOffset, position: 0 };
     return { offset: this.offsetAt(i), position: this.positionAt(i) };
   }
 
   /** `lookupByPosition(position).position`, without the object. */
   positionAtOrBefore(position: number): number {
-    const i = this.floorEntry(POSITION_FIELD, position);
+    const i = floorIndex(this, this.count, position, positionKey);
     return i < 0 ? 0 : this.positionAt(i);
-  }
-
-  /*
-   * Binary searches over one int32 field of the entries (both fields increase). Written out rather
-   * than through floorIndex/ceilIndex's key callback: fetches search on every read, and a closure
-   * per search was garbage at 10k fetches/s.
-   */
-  private floorEntry(field: number, key: number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.buf.readInt32BE(mid * 8 + field) <= key) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-
-  private ceilEntry(field: number, key: number): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.buf.readInt32BE(mid * 8 + field) < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /** Removes entries with offset >= `offset`. */
   truncateTo(offset: number): void {
-    this.truncateEntries(this.ceilIndex(offset, (k) => this.offsetAt(k)));
+    this.truncateEntries(ceilIndex(this, this.count, offset, offsetKey));
   }
 
   /** Removes entries whose position is >= `position`. */
   truncateToPosition(position: number): void {
-    this.truncateEntries(this.ceilIndex(position, (k) => this.positionAt(k)));
+    this.truncateEntries(ceilIndex(this, this.count, position, positionKey));
   }
 }
 
@@ -360,13 +329,13 @@ export class TimeIndex extends SparseIndex {
 
   /** The entry with the largest timestamp <= target, or (-1, baseOffset). */
   lookup(target: number): TimestampOffset {
-    const i = this.floorIndex(target, (k) => this.timestampAt(k));
+    const i = floorIndex(this, this.count, target, timestampKey);
     if (i < 0) return { timestamp: -1, offset: this.baseOffset };
     return { timestamp: this.timestampAt(i), offset: this.offsetAt(i) };
   }
 
   /** Removes entries with offset >= `offset`. */
   truncateTo(offset: number): void {
-    this.truncateEntries(this.ceilIndex(offset, (k) => this.offsetAt(k)));
+    this.truncateEntries(ceilIndex(this, this.count, offset, offsetKey));
   }
 }
