@@ -1035,7 +1035,6 @@ export class Log {
     }
   }
 
-
   /**
    * Kafka's fetch upper bound for the aborted-transactions list of a read: the offset of the first
    * offset-index entry at or past the slice's end, else the next segment's base (or the log end).
@@ -1053,7 +1052,6 @@ export class Log {
       throw this.fail('read', err);
     }
   }
-
 
   writeProducerSnapshot(offset: number, data: Buffer): void {
     this.io('producer snapshot', () => this.fs.writeFileAtomic(segmentFile(this.dir, offset, SNAPSHOT_SUFFIX), data));
