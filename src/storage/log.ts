@@ -1,4 +1,4 @@
-import { AssertionError, assert, fsErrorCode } from '../common/index.js';
+import { ATOMIC_WRITE_TEMP_SUFFIX, AssertionError, assert, fsErrorCode } from '../common/index.js';
 import type { Clock, FileSystem } from '../common/index.js';
 import { dirname, join } from 'node:path';
 import {
@@ -385,7 +385,8 @@ export class Log {
   private completeInterruptedOperations(names: string[]): void {
     for (const name of names) {
       const path = join(this.dir, name);
-      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith('.tmp')) {
+      // ATOMIC_WRITE_TEMP_SUFFIX also ends CheckpointFile's asynchronous temp files ('.async.tmp').
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(ATOMIC_WRITE_TEMP_SUFFIX)) {
         this.fs.unlink(path);
       }
     }
