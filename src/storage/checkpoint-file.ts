@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { ATOMIC_WRITE_TEMP_SUFFIX } from '../common/index.js';
 import type { FileSystem } from '../common/index.js';
 
 /**
@@ -6,7 +7,7 @@ import type { FileSystem } from '../common/index.js';
  * run while an asynchronous one is in flight, and the two must not share a file. It still ends
  * in `.tmp`, so a partition directory's leftovers are removed at load like the others.
  */
-export const ASYNC_WRITE_TEMP_SUFFIX = '.async.tmp';
+export const ASYNC_WRITE_TEMP_SUFFIX = `.async${ATOMIC_WRITE_TEMP_SUFFIX}`;
 
 interface QueuedWrite {
   data: Buffer;
